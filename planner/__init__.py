@@ -1,0 +1,5 @@
+"""planner: least-cost, low-carbon build-out of China's national computing power."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
