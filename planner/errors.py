@@ -23,7 +23,10 @@ class Problem:
         if self.row is not None:
             where += f", line {self.row}"
         if self.column:
-            where += f", column '{self.column}'"
+            kind = (
+                "key" if self.file.endswith((".yaml", ".yml")) or self.file == "--set" else "column"
+            )
+            where += f", {kind} '{self.column}'"
         return f"{where}: {self.message}"
 
 

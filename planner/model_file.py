@@ -146,7 +146,9 @@ def read_model_raw(path: Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError([Problem(str(path), None, None, "the model file does not exist")]) from None
+        raise InputError(
+            [Problem(str(path), None, None, "the model file does not exist")]
+        ) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -1,0 +1,336 @@
+"""The ``planner`` command: a thin click layer over :mod:`planner.run` and friends.
+
+Bad input is one paragraph on stderr and exit status 2; an interrupt leaves nothing
+half-written and exits with 130.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from planner.errors import InputError, Problem
+from planner.model_file import DEFAULT_MODEL
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_NOT_SOLVED = 1
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad input into one clear paragraph and exit 2; never show a traceback for it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            console.print(exc.render(), markup=False, soft_wrap=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            console.print("Interrupted: nothing was written.", markup=False)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+def _parse_hours(value: str | None) -> int | str | None:
+    """``full`` or ``N-days`` (or plain ``N``) representative days."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text == "full":
+        return "full"
+    number = text.removesuffix("-days").removesuffix("days").removesuffix("-day").strip("- ")
+    if number.isdigit() and 1 <= int(number) <= 365:
+        return int(number)
+    raise InputError(
+        [
+            Problem(
+                "--hours", None, None, f"'{value}' is not valid; give 'full' or N-days, e.g. 8-days"
+            )
+        ]
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="planner")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
+def main(verbose: bool) -> None:
+    """Plan China's national computing-power build-out at least cost and carbon.
+
+    Solve a planning model (racks by site, class and year, and the energy that powers
+    them) with HiGHS, write the run folder, and report it.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a model-file option, e.g. target.total_eflops.2025=320 "
+            "or carbon_price_cny_per_t=100. Repeatable.",
+        ),
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Run folder to write [default: runs/<scenario>].",
+        ),
+        click.option(
+            "--hours",
+            metavar="full|N-days",
+            help="Time resolution: 'full' (8760 h) or N representative days [default: model file].",
+        ),
+        click.option("--time-limit", type=float, metavar="S", help="Solver time limit in seconds."),
+        click.option("--gap", type=float, metavar="G", help="Relative MIP gap, e.g. 0.001."),
+        click.option("--threads", type=int, metavar="N", help="HiGHS threads."),
+        click.option("--log/--no-log", "solver_log", default=None, help="Show HiGHS's own log."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _solve_and_write(
+    model_path: Path,
+    overrides: tuple[str, ...],
+    out_dir: Path | None,
+    hours: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    solver_log: bool | None,
+) -> tuple[Path, dict[str, Any]]:
+    from planner.run import run_model
+
+    days = _parse_hours(hours)
+    with console.status("starting") as status:
+        run = run_model(
+            model_path,
+            list(overrides),
+            days=days,
+            time_limit_s=time_limit,
+            mip_gap=gap,
+            threads=threads,
+            solver_log=solver_log,
+            on_step=lambda msg: status.update(msg),
+        )
+        status.update("writing the run folder")
+        target = out_dir or Path("runs") / run.model.scenario
+        path = run.write(target)
+    _print_summary(run.summary, path)
+    return path, run.summary
+
+
+def _print_summary(summary: dict[str, Any], path: Path) -> None:
+    out.print(f"[bold]{summary['scenario']}[/]: {summary['status']}", end="")
+    if summary.get("objective_cny") is not None:
+        out.print(f", total discounted cost {summary['objective_cny'] / 1e9:,.1f} bn CNY", end="")
+    out.print()
+    for year, row in summary.get("per_year", {}).items():
+        share = row["intelligent_share"]
+        green = row["green_share"]
+        out.print(
+            f"  {year}: {row['total_eflops']:,.1f} EFLOPS"
+            f" (target {row['target_total_eflops']:,.0f}),"
+            f" intelligent {share:.1%} (target {row['target_intelligent_share']:.0%}),"
+            f" green share of new hub capacity "
+            + (f"{green:.1%}" if green is not None else "n/a")
+            + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2"
+        )
+    out.print(f"  {summary.get('explanation', '')}")
+    t = summary.get("timings_s", {})
+    out.print(
+        "  time: "
+        + ", ".join(
+            f"{k} {v:.1f} s" for k, v in t.items() if k in ("load", "build", "solve", "write")
+        )
+    )
+    out.print(f"  run folder: {path}")
+
+
+@main.command()
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@_solve_options
+@_friendly
+def solve(
+    model: Path,
+    overrides: tuple[str, ...],
+    out_dir: Path | None,
+    hours: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    solver_log: bool | None,
+) -> None:
+    """Solve MODEL (a YAML model file) and write its run folder.
+
+    The run folder holds results.nc (inputs used and solution), summary.json,
+    tables/*.csv and the resolved model.yaml.
+    """
+    _, summary = _solve_and_write(
+        model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
+    )
+    if summary["status"] not in ("optimal", "feasible", "time_limit"):
+        sys.exit(EXIT_NOT_SOLVED)
+
+
+@main.command()
+@click.argument(
+    "model",
+    required=False,
+    default=str(DEFAULT_MODEL),
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@_solve_options
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Report language.",
+)
+@_friendly
+def plan(
+    model: Path,
+    overrides: tuple[str, ...],
+    out_dir: Path | None,
+    hours: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    solver_log: bool | None,
+    lang: str,
+) -> None:
+    """Solve MODEL [default: models/national_2025.yaml] and write its run folder and report.
+
+    The main job: the mission model answers where, when and what racks to build, how to
+    power them, and what each national target costs at the margin.
+    """
+    path, summary = _solve_and_write(
+        model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
+    )
+    if summary["status"] not in ("optimal", "feasible", "time_limit"):
+        sys.exit(EXIT_NOT_SOLVED)
+    try:
+        from planner.report.page import write_report
+    except ImportError:
+        return
+    report_path = Path("reports") / f"{summary['scenario']}.html"
+    write_report(path, report_path, lang=lang)
+    out.print(f"  report: {report_path}")
+
+
+@main.group()
+def data() -> None:
+    """Check the input data, rebuild the hourly profiles, show the calibration."""
+
+
+@data.command("check")
+@click.argument(
+    "data_dir", required=False, default="data", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--models",
+    "models_dir",
+    default="models",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of model files (YAML) to check as well.",
+)
+@_friendly
+def data_check(data_dir: Path, models_dir: Path) -> None:
+    """Validate every input table in DATA_DIR [default: data] and every model file.
+
+    Reports every problem at once (file, line, column, what would be valid); exit
+    status 2 if there is any.
+    """
+    from planner.inputs.checks import check_all
+
+    problems = check_all(data_dir, models_dir if models_dir.exists() else None)
+    if problems:
+        raise InputError(problems)
+    out.print(f"{data_dir}: every table, the profiles and the model files are valid.")
+
+
+@data.command("profiles")
+@click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data folder with sites.csv, site_energy.csv and climate.csv.",
+)
+@click.option("--seed", default=20231231, show_default=True, help="Random seed of the generators.")
+@_friendly
+def data_profiles(data_dir: Path, seed: int) -> None:
+    """Regenerate DATA/profiles.nc (solar, wind, hydro, temperature; site x 8760 h).
+
+    Deterministic for a given seed; prints the calibration achieved per site.
+    """
+    from planner.inputs.checks import read_tables
+    from planner.inputs.profiles import calibration_table, generate_profiles, write_profiles
+
+    tables, problems = read_tables(data_dir)
+    problems = [p for p in problems if Path(p.file).stem in ("sites", "site_energy", "climate")]
+    if problems:
+        raise InputError(problems)
+    with console.status("generating hourly profiles"):
+        ds = generate_profiles(tables["sites"], tables["site_energy"], tables["climate"], seed=seed)
+        write_profiles(ds, data_dir / "profiles.nc")
+    table = calibration_table(ds, tables["site_energy"])
+    out.print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
+    out.print(f"wrote {data_dir / 'profiles.nc'}")
+
+
+@data.command("calibration")
+@click.argument(
+    "data_dir", required=False, default="data", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@_friendly
+def data_calibration(data_dir: Path, as_json: bool) -> None:
+    """Published figures vs the data set: national racks and EFLOPS, site full-load hours."""
+    from planner.inputs.calibration import calibration_report
+
+    national, sites = calibration_report(data_dir)
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "national": national.to_dict(orient="records"),
+                    "sites": sites.to_dict(orient="records"),
+                }
+            )
+        )
+        return
+    out.print("[bold]National stock at the base year: published vs data set[/]")
+    out.print(national.to_string(index=False))
+    out.print("\n[bold]Full-load hours per site: published vs profiles.nc[/]")
+    out.print(sites.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+    if not (national["ok"].all() and sites["ok"].all()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Results: the run's xarray Dataset, its summary, and the run folder on disk.
+
+The run folder is the contract every later stage reads (DESIGN.md):
+
+``results.nc``   the inputs the run was solved with and the solution, units in attrs
+``summary.json`` headline figures, status, gap, timings, versions
+``tables/*.csv`` the main results as tidy tables
+``model.yaml``   the resolved model file, so the run can be reproduced on its own
+
+Writing is atomic: everything goes to a hidden sibling folder that replaces the target
+in one rename, so an interrupted write never leaves a half-written run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+SUMMARY_FILE = "summary.json"
+RESULTS_FILE = "results.nc"
+MODEL_FILE = "model.yaml"
+
+# Tidy tables written next to results.nc: file stem -> (variable, dims to keep).
+TABLES: dict[str, tuple[str, ...]] = {
+    "racks_new": ("racks_new",),
+    "racks_total": ("racks_total",),
+    "compute_eflops": ("compute_eflops",),
+    "capacity_mw": (
+        "solar_capacity_mw",
+        "wind_capacity_mw",
+        "battery_power_mw",
+        "battery_energy_mwh",
+        "hydro_contract_mw",
+    ),
+    "energy_mwh": ("energy_mix_mwh",),
+    "emissions_tco2": ("emissions_tco2",),
+    "served_eflops": ("served_eflops",),
+    "cost_cny": ("cost_cny",),
+    "green_share": ("green_share",),
+}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
+    """netCDF has no booleans: store them as 0/1 bytes and say so in attrs."""
+    out = ds.copy()
+    for name in list(out.variables):
+        var = out[name]
+        if var.dtype == bool:
+            out[name] = var.astype("int8").assign_attrs(var.attrs, flag_values="0 1")
+        elif var.dtype == object:
+            out[name] = var.astype(str)
+    for key, value in list(out.attrs.items()):
+        if isinstance(value, dict | list | bool) or value is None:
+            out.attrs[key] = json.dumps(_jsonable(value), ensure_ascii=False)
+    return out
+
+
+def _tables(results: xr.Dataset) -> dict[str, str]:
+    tables = {}
+    for stem, names in TABLES.items():
+        present = [n for n in names if n in results]
+        if not present:
+            continue
+        frame = results[present].to_dataframe().reset_index()
+        tables[stem] = frame.to_csv(index=False, float_format="%.6g")
+    return tables
+
+
+def write_run(
+    out_dir: Path,
+    results: xr.Dataset,
+    summary: dict[str, Any],
+    model_yaml: str,
+    *,
+    on_step: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the run folder atomically and return its path.
+
+    The folder is built in a temporary sibling and renamed into place; an existing
+    run folder of the same name is replaced only once the new one is complete.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        if on_step:
+            on_step("results.nc")
+        _for_netcdf(results).to_netcdf(tmp / RESULTS_FILE, engine="h5netcdf")
+        (tmp / "tables").mkdir()
+        for stem, text in _tables(results).items():
+            (tmp / "tables" / f"{stem}.csv").write_text(text, encoding="utf-8")
+        (tmp / MODEL_FILE).write_text(model_yaml, encoding="utf-8")
+        write_summary(tmp, summary)
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
+    """Write summary.json into a run folder (atomically: temp file, then rename)."""
+    text = json.dumps(_jsonable(summary), indent=2, ensure_ascii=False) + "\n"
+    tmp = Path(run_dir) / f".{SUMMARY_FILE}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, Path(run_dir) / SUMMARY_FILE)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the old target survives until the new one is in place."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Open a run folder: its results Dataset (loaded into memory) and summary."""
+    run_dir = Path(run_dir)
+    with xr.open_dataset(run_dir / RESULTS_FILE, engine="h5netcdf") as ds:
+        results = ds.load()
+    summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    return results, summary

@@ -1,0 +1,319 @@
+"""The pipeline: model file -> inputs -> time slices -> build -> solve -> results.
+
+The one path the CLI, the sweeps and notebooks all call::
+
+    from planner.run import run_model
+    run = run_model("models/national_2025.yaml", overrides=["carbon_price_cny_per_t=100"])
+    run.results            # xarray Dataset: inputs used + solution, units in attrs
+    run.summary            # headline figures (what summary.json holds)
+    run.write("runs/my_case")
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from planner.model_file import ModelFile, load_model, resolved_yaml
+from planner.results import write_run, write_summary
+
+log = logging.getLogger(__name__)
+
+# Shortfalls below this are solver round-off, not a missed target.
+SHORTFALL_TOL = 1e-6
+# A limit counts as binding when the solution is within this fraction of it.
+BINDING_TOL_FRAC = 1e-4
+
+
+@dataclass
+class Run:
+    """A solved model: its results Dataset, summary and resolved model file."""
+
+    model: ModelFile
+    results: xr.Dataset
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def write(self, out_dir: Path | str) -> Path:
+        """Write the run folder atomically; the write time goes into its summary."""
+        t0 = time.perf_counter()
+        path = write_run(Path(out_dir), self.results, self.summary, resolved_yaml(self.model))
+        self.timings_s["write"] = time.perf_counter() - t0
+        self.summary["timings_s"]["write"] = round(self.timings_s["write"], 3)
+        write_summary(path, self.summary)
+        return path
+
+
+def run_model(
+    model_path: Path | str,
+    overrides: list[str] | None = None,
+    *,
+    days: int | Literal["full"] | None = None,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    solver_log: bool | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Run:
+    """Load, build, solve and extract one model; raise InputError on bad input.
+
+    ``days``, ``time_limit_s``, ``mip_gap`` and ``threads`` override the model file's
+    ``time`` and ``solver`` sections.
+    """
+    extra = list(overrides or [])
+    for key, value in (
+        ("time.representative_days", days),
+        ("solver.time_limit_s", time_limit_s),
+        ("solver.mip_gap", mip_gap),
+        ("solver.threads", threads),
+        ("solver.log", solver_log),
+    ):
+        if value is not None:
+            extra.append(f"{key}={value}")
+    t0 = time.perf_counter()
+    step = on_step or (lambda _msg: None)
+    step("loading inputs")
+    model, data_dir = load_model(model_path, extra)
+    return solve_model(model, data_dir, on_step=step, t_start=t0)
+
+
+def solve_model(
+    model: ModelFile,
+    data_dir: Path,
+    *,
+    on_step: Callable[[str], None] | None = None,
+    t_start: float | None = None,
+) -> Run:
+    """Solve an already parsed model file against a data directory."""
+    from planner.formulation.build import FormulationOptions, build_model
+    from planner.formulation.extract import extract_solution
+    from planner.inputs.load import load_inputs
+    from planner.inputs.timeslices import select_timesteps
+    from planner.solve import marginal_costs, solve
+
+    step = on_step or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t0 = t_start if t_start is not None else time.perf_counter()
+    inputs = load_inputs(model, data_dir)
+    sliced = select_timesteps(inputs, model.time.representative_days)
+    t1 = time.perf_counter()
+    timings["load"] = t1 - t0
+
+    step(f"building the model ({sliced.sizes['timestep']} timesteps)")
+    m = build_model(sliced, FormulationOptions.from_model_file(model))
+    t2 = time.perf_counter()
+    timings["build"] = t2 - t1
+
+    step("solving with HiGHS")
+    result = solve(
+        m,
+        time_limit_s=model.solver.time_limit_s,
+        mip_gap=model.solver.mip_gap,
+        threads=model.solver.threads,
+        log=model.solver.log,
+    )
+    t3 = time.perf_counter()
+    timings["solve"] = t3 - t2
+    timings["highs"] = result.solve_time_s
+
+    marginals: dict[str, Any] = {}
+    solution = None
+    if result.status in ("optimal", "feasible", "time_limit") and result.objective_cny is not None:
+        step("re-solving the LP with integers fixed for marginal costs")
+        marginals = marginal_costs(m, result)
+        solution = extract_solution(m, sliced)
+    t4 = time.perf_counter()
+    timings["duals_and_extract"] = t4 - t3
+
+    results = assemble_results(sliced, solution)
+    summary = summarise(results, model, result, marginals, timings)
+    return Run(model=model, results=results, summary=summary, timings_s=timings)
+
+
+def assemble_results(inputs: xr.Dataset, solution: xr.Dataset | None) -> xr.Dataset:
+    """Inputs used + solution + derived totals, in one Dataset."""
+    ds = inputs.copy()
+    if solution is None:
+        return ds
+    ds = xr.merge([ds, solution], compat="override", join="outer")
+    w = ds["timestep_weight_h"]
+    mix = {
+        "grid": ds["grid_import_mw"],
+        "solar": ds["solar_mw"],
+        "wind": ds["wind_mw"],
+        "hydro": ds["hydro_mw"],
+        "battery_net": ds["battery_discharge_mw"] - ds["battery_charge_mw"],
+    }
+    energy = xr.concat(
+        [(da * w).sum("timestep") for da in mix.values()],
+        dim=xr.DataArray(list(mix), dims="source", name="source"),
+    )
+    ds["energy_mix_mwh"] = energy.assign_attrs(
+        units="MWh/year", long_name="energy consumed by source"
+    )
+    return ds
+
+
+def _year_float(da: xr.DataArray, year: int) -> float:
+    return float(da.sel(year=year).sum())
+
+
+def binding_limits(results: xr.Dataset) -> list[dict[str, Any]]:
+    """Site limits the plan presses against, found from the results alone."""
+    out: list[dict[str, Any]] = []
+
+    def near(value: xr.DataArray, limit: xr.DataArray) -> xr.DataArray:
+        return (limit > 0) & (value >= limit * (1 - BINDING_TOL_FRAC) - 1e-6)
+
+    checks = [
+        ("rack_limit_std", results["racks_total"].sum("rack_class"), "racks"),
+        ("solar_limit_mw", results.get("solar_capacity_mw"), "solar capacity"),
+        ("wind_limit_mw", results.get("wind_capacity_mw"), "wind capacity"),
+        ("hydro_limit_mw", results.get("hydro_contract_mw"), "hydro contract"),
+        ("grid_limit_mw", results["grid_import_mw"].max("timestep"), "grid connection"),
+    ]
+    years = [int(y) for y in results["year"].values]
+    prev = {y: (years[i - 1] if i else int(results["base_year"])) for i, y in enumerate(years)}
+    gap = xr.DataArray([y - prev[y] for y in years], coords={"year": years}, dims="year")
+    build_limit = results["build_limit_std_per_year"] * gap
+    built = results["racks_new"].sum("rack_class")
+    checks.append(("build_limit_std_per_year", built, "build rate"))
+    for limit_name, value, label in checks:
+        if value is None:
+            continue
+        limit = build_limit if limit_name == "build_limit_std_per_year" else results[limit_name]
+        hit = near(value, limit)
+        for site in results["site"].values:
+            for year in years:
+                if bool(hit.sel(site=site, year=year)):
+                    out.append(
+                        {
+                            "limit": limit_name,
+                            "what": label,
+                            "site": str(site),
+                            "year": year,
+                            "value": float(value.sel(site=site, year=year)),
+                            "bound": float(limit.sel(site=site, year=year))
+                            if "year" in limit.dims
+                            else float(limit.sel(site=site)),
+                        }
+                    )
+    return out
+
+
+def summarise(
+    results: xr.Dataset,
+    model: ModelFile,
+    result: Any,
+    marginals: dict[str, Any],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """Headline figures of a run, computed from the results Dataset alone."""
+    years = [int(y) for y in results["year"].values]
+    summary: dict[str, Any] = {
+        "scenario": model.scenario,
+        "description": model.description,
+        "status": str(result.status),
+        "mip_gap": result.mip_gap,
+        "objective_cny": result.objective_cny,
+        "solver": {"name": result.solver_name, "message": result.message},
+        "time_slices": results.attrs.get("time_slices", ""),
+        "years": years,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "versions": _versions(),
+    }
+    if "compute_eflops" not in results:
+        summary["shortfall"] = {}
+        summary["explanation"] = (
+            f"The solver returned '{result.status}' with no plan: {result.message}"
+        )
+        return summary
+
+    per_year: dict[str, Any] = {}
+    shortfall: dict[str, dict[str, float]] = {}
+    for y in years:
+        total = _year_float(results["compute_eflops"], y)
+        intelligent = float(results["compute_eflops"].sel(year=y, rack_class="intelligent").sum())
+        green_supply = float(results["green_supply_mwh"].sel(year=y).sum())
+        new_energy = float(results["new_capacity_energy_mwh"].sel(year=y).sum())
+        per_year[str(y)] = {
+            "total_eflops": total,
+            "intelligent_eflops": intelligent,
+            "intelligent_share": intelligent / total if total else None,
+            "racks_total_std": _year_float(results["racks_total"], y),
+            "racks_new_std": _year_float(results["racks_new"], y),
+            "emissions_tco2": _year_float(results["emissions_tco2"], y),
+            "energy_mwh": float(results["energy_mix_mwh"].sel(year=y).sum()),
+            "green_share": green_supply / new_energy if new_energy > 0 else None,
+            "cost_cny": {
+                str(c): float(results["cost_cny"].sel(year=y, component=c))
+                for c in results["component"].values
+            },
+            "target_total_eflops": float(results["target_total_eflops"].sel(year=y)),
+            "target_intelligent_share": float(results["target_intelligent_share_frac"].sel(year=y)),
+            "target_green_share": float(results["target_green_share_frac"].sel(year=y)),
+        }
+    for name, var, unit in (
+        ("total_eflops", "shortfall_total_eflops", "EFLOPS"),
+        ("intelligent_share", "shortfall_intelligent_eflops", "EFLOPS of intelligent compute"),
+        ("demand", "unserved_eflops", "EFLOPS of demand"),
+        ("green_share", "green_shortfall_mwh", "MWh of green supply"),
+        ("hourly_cfe", "cfe_shortfall_mwh", "MWh of hourly-matched clean supply"),
+        ("carbon_cap", "carbon_excess_tco2", "tCO2 above the cap"),
+    ):
+        if var not in results:
+            continue
+        by_year = {
+            str(y): float(results[var].sel(year=y).sum())
+            for y in years
+            if float(results[var].sel(year=y).sum()) > SHORTFALL_TOL
+        }
+        if by_year:
+            shortfall[name] = {"unit": unit, **by_year}
+    summary["per_year"] = per_year
+    summary["shortfall"] = shortfall
+    summary["marginal_costs"] = marginals
+    summary["binding_limits"] = binding_limits(results)
+    summary["explanation"] = explain(summary)
+    return summary
+
+
+def explain(summary: dict[str, Any]) -> str:
+    """The run's outcome in plain words."""
+    if not summary["shortfall"]:
+        return "All targets are met."
+    parts = []
+    for name, entry in summary["shortfall"].items():
+        unit = entry["unit"]
+        for year, amount in entry.items():
+            if year == "unit":
+                continue
+            parts.append(f"{year}: {name.replace('_', ' ')} fell short by {amount:,.3g} {unit}")
+    limits = sorted({f"{b['what']} at {b['site']}" for b in summary["binding_limits"]})
+    text = "; ".join(parts) + "."
+    if limits:
+        text += " Limits the plan presses against: " + ", ".join(limits) + "."
+    return text
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("planner", "pyomo", "highspy", "tsam", "pvlib", "xarray", "pandas", "numpy"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _finite(x: float) -> float | None:
+    return x if np.isfinite(x) else None
