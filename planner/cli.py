@@ -21,7 +21,7 @@ from planner.errors import InputError, Problem
 from planner.model_file import DEFAULT_MODEL
 
 console = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130

@@ -279,7 +279,9 @@ TABLES: dict[str, Table] = {
             key=("metric", "year"),
             doc="Published national figures the data set must reproduce.",
             columns=(
-                Column("metric", "key", choices=("racks_std", "total_eflops", "intelligent_eflops")),
+                Column(
+                    "metric", "key", choices=("racks_std", "total_eflops", "intelligent_eflops")
+                ),
                 Column("year", "int", unit="year"),
                 _nonneg("value", "see metric"),
                 _nonneg("tolerance_frac", "1"),
@@ -393,7 +395,11 @@ INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "eflops_per_std_rack": (("rack_class", "year"), "EFLOPS/std_rack", "compute per new rack"),
     "capex_facility_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "facility capex"),
     "capex_it_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "IT capex"),
-    "load_shape_frac": (("rack_class", "hour_of_day"), "1", "hourly IT load shape"),
+    "load_shape_frac": (
+        ("rack_class", "hour_of_day"),
+        "1",
+        "hourly IT draw relative to the daily mean",
+    ),
     "stock_racks_std": (("site", "rack_class", "vintage"), "std_rack", "existing racks"),
     "stock_eflops_per_std_rack": (("site", "rack_class", "vintage"), "EFLOPS/std_rack", ""),
     "target_total_eflops": (("year",), "EFLOPS", "national compute target"),

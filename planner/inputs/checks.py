@@ -1,0 +1,938 @@
+"""Input checks: every problem in the data and model files at once, never a traceback.
+
+The checks are driven by :mod:`planner.schema`: each table's columns, kinds, bounds and
+references come from ``schema.TABLES``, so a new column needs no new code here. Only the
+rules that span tables (coverage of sites, years, hours; ``pue_min <= pue_ceiling``) are
+written out, in :func:`check_consistency`.
+
+Every problem is a :class:`~planner.errors.Problem` naming the file, the 1-based line
+(header = line 1), the column, what is wrong and what would be valid.
+
+Typed tables keep the file's line number as their index (named ``line``), so a later
+check can still point at the line a value came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import schema
+from planner.errors import InputError, Problem
+from planner.schema import Column, Table
+
+PROFILES_FILE = "profiles.nc"
+NOTE_COLUMN = "note"  # the one free-text column a table may carry without the schema naming it
+# Per-year tables a model's years must be covered by (targets may come from the model file).
+YEAR_TABLES = ("grid", "rack_build", "technologies", "demand", "targets")
+TECHS = ("solar", "wind", "battery")
+TARGET_NAMES = ("total_eflops", "intelligent_share", "green_share_new_hub")
+SHARE_TARGETS = ("intelligent_share", "green_share_new_hub")
+_FRACTION_PROFILES = ("solar_cf", "wind_cf", "hydro_availability_frac")
+_TEMPERATURE_RANGE_C = (-60.0, 60.0)
+_SHOW = 6  # how many valid keys to list in a message
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fmt(value: float) -> str:
+    """A bound as the user would write it (1, not 1.0)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _few(items: Iterable, n: int = _SHOW) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return "(none)"
+    head = ", ".join(items[:n])
+    return head + (f", ... ({len(items)} in all)" if len(items) > n else "")
+
+
+def _noun(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def _plural(noun: str) -> str:
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def _ref_column(col: Column) -> str:
+    """The key column of ``col.ref`` that ``col`` points at (same name, else the first key)."""
+    target = schema.TABLES[col.ref]
+    return col.name if col.name in target.key else target.key[0]
+
+
+def _bounds_hint(col: Column) -> str:
+    if col.min is not None and col.max is not None:
+        return f"give {col.name} in [{_fmt(col.min)}, {_fmt(col.max)}]"
+    if col.min is not None:
+        return f"give {col.name} >= {_fmt(col.min)}"
+    return f"give {col.name} <= {_fmt(col.max)}"
+
+
+def _is_frac(col: Column) -> bool:
+    return col.min == 0 and col.max == 1
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Raw:
+    """One CSV as strings, with the line number of every data row."""
+
+    def __init__(self, table: Table, header: list[str], rows: list[list[str]], lines: list[int]):
+        self.table = table
+        self.header = header
+        self.frame = pd.DataFrame(rows, columns=header, dtype=object)
+        self.frame.index = pd.Index(lines, name="line")
+
+
+def _read_raw(table: Table, path: Path, problems: list[Problem]) -> _Raw | None:
+    """Read one CSV as strings; report missing file, bad encoding and ragged rows."""
+    file = table.file
+    expected = ", ".join(c.name for c in table.columns if not c.optional)
+    if not path.is_file():
+        problems.append(
+            Problem(file, None, None, f"the file is missing; it needs the columns: {expected}")
+        )
+        return None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            rows, lines = [], []
+            previous = reader.line_num
+            for record in reader:
+                start = previous + 1
+                previous = reader.line_num
+                cells = [c.strip() for c in record]
+                if not any(cells):
+                    continue  # blank line (or a row of bare commas from a spreadsheet)
+                if len(cells) != len(header):
+                    problems.append(
+                        Problem(
+                            file,
+                            start,
+                            None,
+                            f"the row has {len(cells)} values but the header has "
+                            f"{len(header)} columns; check for a missing or extra comma "
+                            "(quote values that contain commas)",
+                        )
+                    )
+                    continue
+                rows.append(cells)
+                lines.append(start)
+    except UnicodeDecodeError:
+        problems.append(Problem(file, None, None, "is not UTF-8 text; save it as UTF-8 CSV"))
+        return None
+    except (OSError, csv.Error) as exc:
+        problems.append(Problem(file, None, None, f"cannot be read as CSV: {exc}"))
+        return None
+    if not header or not any(header):
+        problems.append(
+            Problem(file, 1, None, f"the file is empty; the header must name: {expected}")
+        )
+        return None
+    return _Raw(table, header, rows, lines)
+
+
+def _check_header(raw: _Raw, problems: list[Problem]) -> bool:
+    """Missing, unknown and repeated columns. Return False if cells cannot be checked."""
+    table, file = raw.table, raw.table.file
+    known = [c.name for c in table.columns]
+    ok = True
+    seen: set[str] = set()
+    for name in raw.header:
+        if name in seen:
+            problems.append(
+                Problem(file, 1, name, f"column '{name}' appears twice; keep one of them")
+            )
+            ok = False
+        seen.add(name)
+        if name not in known and name != NOTE_COLUMN:
+            shown = f"'{name}'" if name else "with an empty name (a trailing comma?)"
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name or None,
+                    f"unknown column {shown}; the columns of {file} are: {', '.join(known)} "
+                    f"(plus an optional '{NOTE_COLUMN}')",
+                )
+            )
+    for col in table.columns:
+        if col.name not in seen and not col.optional:
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    col.name,
+                    f"column '{col.name}' is missing; the header must name: "
+                    f"{', '.join(c.name for c in table.columns if not c.optional)}",
+                )
+            )
+            ok = False
+    return ok
+
+
+def _parse_cell(
+    col: Column, text: str, known: dict[str, dict[str, None]], source_ids: set[str] | None
+) -> tuple[object, str | None]:
+    """Parse one cell; return (value, problem message or None)."""
+    if text == "":
+        if col.optional:
+            return ("" if col.kind in ("str", "key", "sources", "conf") else np.nan), None
+        return None, f"empty cell; {_empty_hint(col)}"
+
+    if col.kind == "float" or col.kind == "int":
+        if "_" in text:
+            return None, f"'{text}' is not a number; write digits only, e.g. 1000"
+        try:
+            value = float(text)
+        except ValueError:
+            return None, f"'{text}' is not a number; {_number_hint(col)}"
+        if math.isnan(value):
+            return None, f"'{text}' (not-a-number) is not a value; {_number_hint(col)}"
+        if math.isinf(value):
+            if not col.allow_inf:
+                return None, f"'{text}' is not allowed here; {_number_hint(col)} (finite)"
+        if col.kind == "int":
+            if not value.is_integer():
+                return None, f"'{text}' is not a whole number; {_number_hint(col)}"
+            value = int(value)
+        if col.min is not None and value < col.min:
+            if _is_frac(col):
+                return None, f"'{text}' is out of range: a fraction must be in [0, 1]"
+            if col.min == 0:
+                return None, f"'{text}' must not be negative; give {col.name} >= 0"
+            return None, f"'{text}' is below the minimum {_fmt(col.min)}; {_bounds_hint(col)}"
+        if col.max is not None and value > col.max:
+            if _is_frac(col):
+                return None, f"'{text}' is out of range: a fraction must be in [0, 1]"
+            return None, f"'{text}' is above the maximum {_fmt(col.max)}; {_bounds_hint(col)}"
+        return value, None
+
+    if col.kind == "bool":
+        low = text.lower()
+        if low in ("true", "false"):
+            return low == "true", None
+        return None, f"'{text}' is not true/false; write true or false"
+
+    if col.kind == "sources":
+        ids = [s.strip() for s in text.split(";") if s.strip()]
+        if not ids:
+            return None, f"'{text}' names no source; {_empty_hint(col)}"
+        if source_ids is not None:
+            unknown = [s for s in ids if s not in source_ids]
+            if unknown:
+                return None, (
+                    f"unknown source_id {', '.join(repr(s) for s in unknown)}; "
+                    f"add it to sources.csv or use a known one: {_few(sorted(source_ids))}"
+                )
+        return text, None
+
+    if col.choices is not None and text not in col.choices:
+        return None, f"'{text}' is not one of: {', '.join(col.choices)}"
+
+    if col.ref is not None and col.ref in known:
+        valid = known[col.ref]
+        if text not in valid:
+            noun = _noun(_ref_column(col))
+            return None, (
+                f"unknown {noun} '{text}'; known {_plural(noun)}: {_few(valid)} "
+                f"(see {schema.TABLES[col.ref].file})"
+            )
+    return text, None
+
+
+def _empty_hint(col: Column) -> str:
+    if col.kind == "sources":
+        return "give one or more source_id values from sources.csv, separated by ';'"
+    if col.kind == "conf":
+        return f"give one of: {', '.join(schema.CONFIDENCE_LEVELS)}"
+    if col.kind == "bool":
+        return "write true or false"
+    if col.kind in ("float", "int"):
+        return _number_hint(col)
+    if col.choices:
+        return f"give one of: {', '.join(col.choices)}"
+    if col.ref:
+        return f"give a {_noun(_ref_column(col))} from {schema.TABLES[col.ref].file}"
+    return f"give a {_noun(col.name)}"
+
+
+def _number_hint(col: Column) -> str:
+    what = "a whole number" if col.kind == "int" else "a number"
+    extra = "" if col.min is None and col.max is None else f"; {_bounds_hint(col)}"
+    inf = " or inf" if col.allow_inf else ""
+    return f"write {what}{inf} for {col.name} [{col.unit}]{extra}"
+
+
+def _typed(raw: _Raw, values: dict[str, list]) -> pd.DataFrame:
+    """The table with typed columns (bad cells are missing) and the line number as index."""
+    data = {}
+    for col in raw.table.columns:
+        if col.name not in values:  # an optional column that is absent
+            data[col.name] = [""] * len(raw.frame)
+            continue
+        column = values[col.name]
+        if col.kind == "float":
+            data[col.name] = np.array([np.nan if v is None else v for v in column], dtype=float)
+        elif col.kind == "int":
+            data[col.name] = pd.array(column, dtype="Int64")
+        elif col.kind == "bool":
+            data[col.name] = pd.array(column, dtype="boolean")
+        else:
+            data[col.name] = pd.Series(column, dtype=object).to_numpy()
+    if NOTE_COLUMN in raw.frame.columns and NOTE_COLUMN not in data:
+        data[NOTE_COLUMN] = raw.frame[NOTE_COLUMN].to_numpy()
+    frame = pd.DataFrame(data, index=raw.frame.index)
+    return frame
+
+
+def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Plain numpy dtypes for a table without problems."""
+    out = frame.copy()
+    for col in table.columns:
+        if col.kind == "int":
+            out[col.name] = out[col.name].astype("int64")
+        elif col.kind == "bool":
+            out[col.name] = out[col.name].astype(bool)
+        elif col.kind == "float":
+            out[col.name] = out[col.name].astype("float64")
+        else:
+            out[col.name] = out[col.name].astype(object)
+    return out
+
+
+def _check_cells(
+    raw: _Raw,
+    known: dict[str, dict[str, None]],
+    source_ids: set[str] | None,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    file = raw.table.file
+    values: dict[str, list] = {}
+    for col in raw.table.columns:
+        if col.name not in raw.frame.columns:
+            continue
+        parsed = []
+        for line, text in raw.frame[col.name].items():
+            value, message = _parse_cell(col, text, known, source_ids)
+            if message is not None:
+                problems.append(Problem(file, int(line), col.name, message))
+                value = None
+            parsed.append(value)
+        values[col.name] = parsed
+    return _typed(raw, values)
+
+
+def _check_duplicates(raw: _Raw, typed: pd.DataFrame, problems: list[Problem]) -> None:
+    key = list(raw.table.key)
+    keys = typed[key].dropna()
+    if keys.empty:
+        return
+    first: dict[tuple, int] = {}
+    for line, row in zip(keys.index, keys.itertuples(index=False, name=None), strict=True):
+        if row in first:
+            named = ", ".join(f"{k}={v}" for k, v in zip(key, row, strict=True))
+            problems.append(
+                Problem(
+                    raw.table.file,
+                    int(line),
+                    key[0] if len(key) == 1 else ", ".join(key),
+                    f"duplicate row ({named}): lines {first[row]} and {line} have the same key; "
+                    "keep one row per key",
+                )
+            )
+        else:
+            first[row] = int(line)
+
+
+def _read_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], set[str], list[Problem]]:
+    """Read and check every table; return typed tables, the names of clean ones, problems."""
+    data_dir = Path(data_dir)
+    problems: list[Problem] = []
+    raws: dict[str, _Raw] = {}
+    header_ok: dict[str, bool] = {}
+    for name, table in schema.TABLES.items():
+        before = len(problems)
+        raw = _read_raw(table, data_dir / table.file, problems)
+        if raw is None:
+            continue
+        raws[name] = raw
+        header_ok[name] = _check_header(raw, problems) and len(problems) == before
+
+    # Keys other tables may refer to, taken from the raw strings so that one bad cell in a
+    # referenced table does not turn every reference to it into a problem.
+    known: dict[str, dict[str, None]] = {}  # ordered sets, in file order
+    for raw in raws.values():
+        for col in raw.table.columns:
+            if col.ref is not None and col.ref in raws:
+                ref_col = _ref_column(col)
+                ref_frame = raws[col.ref].frame
+                if ref_col in ref_frame.columns:
+                    known[col.ref] = dict.fromkeys(v for v in ref_frame[ref_col] if v != "")
+    source_ids = None
+    if "sources" in raws and "source_id" in raws["sources"].frame.columns:
+        source_ids = {v for v in raws["sources"].frame["source_id"] if v != ""}
+
+    typed: dict[str, pd.DataFrame] = {}
+    clean: set[str] = set()
+    for name, raw in raws.items():
+        before = len(problems)
+        frame = _check_cells(raw, known, source_ids, problems)
+        if all(k in raw.frame.columns for k in raw.table.key):
+            _check_duplicates(raw, frame, problems)
+        typed[name] = frame
+        if header_ok[name] and len(problems) == before:
+            typed[name] = _finalise(frame, raw.table)
+            clean.add(name)
+    return typed, clean, problems
+
+
+def read_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Read and check every table of :data:`planner.schema.TABLES`.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding the CSV tables.
+
+    Returns
+    -------
+    tables
+        The tables without problems, typed (``float64``, ``int64``, ``bool``, text as
+        ``object``), indexed by their line number in the file (named ``line``). A table
+        with a problem is left out, so later rules never see a half-valid table.
+    problems
+        Every problem found, in file order: missing file, missing/unknown/repeated column,
+        ragged row, empty cell, wrong type, NaN or inf, out-of-range value, value not among
+        the choices, unknown reference or source_id, duplicate key.
+    """
+    typed, clean, problems = _read_all(data_dir)
+    return {name: typed[name] for name in schema.TABLES if name in clean}, _collapse(problems)
+
+
+def _collapse(problems: list[Problem]) -> list[Problem]:
+    """One problem for the same message in the same column on many lines (first line kept).
+
+    A source id missing from sources.csv, say, is one thing to fix, not a hundred.
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.column, p.message), []).append(p)
+    out = []
+    for (_file, _column, message), group in groups.items():
+        first = group[0]
+        if len(group) > 1 and all(p.row is not None for p in group):
+            more = [p.row for p in group[1:]]
+            shown = ", ".join(map(str, more[:8])) + (", ..." if len(more) > 8 else "")
+            message = f"{message} (the same on {len(more)} more lines: {shown})"
+        out.append(Problem(first.file, first.row, first.column, message))
+    return out
+
+
+# --------------------------------------------------------------------------- cross-table rules
+
+
+def _missing_from(expected: Iterable, present: Iterable) -> list:
+    have = set(present)
+    return [e for e in expected if e not in have]
+
+
+def _year_gaps(
+    tables: dict[str, pd.DataFrame], year: int, given_targets: dict[str, set[int]] | None = None
+) -> dict[str, str]:
+    """What each per-year table lacks for ``year`` (file -> short description)."""
+    gaps: dict[str, str] = {}
+    given_targets = given_targets or {}
+    if "grid" in tables and "sites" in tables:
+        grid = tables["grid"]
+        missing = _missing_from(tables["sites"]["site"], grid.loc[grid["year"] == year, "site"])
+        if missing:
+            gaps["grid.csv"] = f"no row for year {year} at sites: {_few(missing)}"
+    if "rack_build" in tables and "rack_classes" in tables:
+        rb = tables["rack_build"]
+        missing = _missing_from(
+            tables["rack_classes"]["rack_class"], rb.loc[rb["year"] == year, "rack_class"]
+        )
+        if missing:
+            gaps["rack_build.csv"] = f"no row for year {year} for rack classes: {_few(missing)}"
+    if "technologies" in tables:
+        tech = tables["technologies"]
+        missing = _missing_from(TECHS, tech.loc[tech["year"] == year, "tech"])
+        if missing:
+            gaps["technologies.csv"] = f"no row for year {year} for: {_few(missing)}"
+    if "demand" in tables:
+        if not (tables["demand"]["year"] == year).any():
+            gaps["demand.csv"] = f"no demand row for year {year}"
+    if "targets" in tables:
+        tg = tables["targets"]
+        have = set(tg.loc[tg["year"] == year, "target"])
+        missing = [
+            t for t in TARGET_NAMES if t not in have and year not in given_targets.get(t, ())
+        ]
+        if missing:
+            gaps["targets.csv"] = (
+                f"no target {', '.join(missing)} for year {year} "
+                "(give it in targets.csv or under target: in the model file)"
+            )
+    return gaps
+
+
+def check_years(
+    tables: dict[str, pd.DataFrame],
+    years: Iterable[int],
+    given_targets: dict[str, set[int]] | None = None,
+) -> list[Problem]:
+    """Problems if the per-year tables do not cover ``years``.
+
+    ``given_targets`` maps a target name to the years the model file sets it for, which
+    then need no row in ``targets.csv``.
+    """
+    problems = []
+    for year in years:
+        for file, message in _year_gaps(tables, int(year), given_targets).items():
+            problems.append(Problem(file, None, "year", message))
+    return problems
+
+
+def covered_years(tables: dict[str, pd.DataFrame]) -> list[int]:
+    """Years every per-year table covers fully (targets.csv included)."""
+    candidates: set[int] = set()
+    for name in YEAR_TABLES:
+        if name in tables:
+            candidates |= {int(y) for y in tables[name]["year"]}
+    return sorted(y for y in candidates if not _year_gaps(tables, y))
+
+
+def check_consistency(
+    tables: dict[str, pd.DataFrame],
+    years: Iterable[int] | None = None,
+    given_targets: dict[str, set[int]] | None = None,
+) -> list[Problem]:
+    """Rules that span tables; a rule whose tables are absent (had problems) is skipped.
+
+    Every site has one row in site_limits and site_energy; climate has months 1-12 per site;
+    tou has hours 0-23 for every scheme in use; load_shapes hours 0-23 for every rack class;
+    params holds every required parameter with its unit; latency has every region x site;
+    ``pue_min <= pue_ceiling``; share targets are fractions; stock is not newer than the
+    base year; and, for ``years`` (if given), the per-year tables cover every year.
+    """
+    problems: list[Problem] = []
+    sites = tables.get("sites")
+    site_list = list(sites["site"]) if sites is not None else []
+
+    for name in ("site_limits", "site_energy"):
+        if sites is not None and name in tables:
+            missing = _missing_from(site_list, tables[name]["site"])
+            if missing:
+                problems.append(
+                    Problem(
+                        f"{name}.csv",
+                        None,
+                        "site",
+                        f"no row for sites: {_few(missing)}; every site in sites.csv needs one",
+                    )
+                )
+
+    if sites is not None and "climate" in tables:
+        climate = tables["climate"]
+        for site in site_list:
+            months = _missing_from(range(1, 13), climate.loc[climate["site"] == site, "month"])
+            if months:
+                problems.append(
+                    Problem(
+                        "climate.csv",
+                        None,
+                        "month",
+                        f"site '{site}' lacks months {_few(months, 12)}; give months 1-12",
+                    )
+                )
+
+    if "tou" in tables and "site_energy" in tables:
+        tou = tables["tou"]
+        energy = tables["site_energy"]
+        for scheme in dict.fromkeys(energy["tou_scheme"]):
+            hours = _missing_from(range(24), tou.loc[tou["tou_scheme"] == scheme, "hour_of_day"])
+            if hours:
+                users = list(energy.loc[energy["tou_scheme"] == scheme, "site"])
+                problems.append(
+                    Problem(
+                        "tou.csv",
+                        None,
+                        "hour_of_day",
+                        f"tou scheme '{scheme}' (used by {_few(users, 3)} in site_energy.csv) "
+                        f"lacks hours {_few(hours, 24)}; give hours 0-23",
+                    )
+                )
+
+    if "load_shapes" in tables and "rack_classes" in tables:
+        shapes = tables["load_shapes"]
+        for rc in tables["rack_classes"]["rack_class"]:
+            hours = _missing_from(range(24), shapes.loc[shapes["rack_class"] == rc, "hour_of_day"])
+            if hours:
+                problems.append(
+                    Problem(
+                        "load_shapes.csv",
+                        None,
+                        "hour_of_day",
+                        f"rack class '{rc}' lacks hours {_few(hours, 24)}; give hours 0-23",
+                    )
+                )
+
+    if "params" in tables:
+        problems += _check_params(tables["params"])
+
+    if "latency" in tables and "regions" in tables and sites is not None:
+        lat = tables["latency"]
+        have = set(zip(lat["region"], lat["site"], strict=True))
+        missing = [
+            f"{r}-{s}" for r in tables["regions"]["region"] for s in site_list if (r, s) not in have
+        ]
+        if missing:
+            problems.append(
+                Problem(
+                    "latency.csv",
+                    None,
+                    "site",
+                    f"no row for region-site pairs: {_few(missing)}; give every region x site pair",
+                )
+            )
+
+    if "site_energy" in tables and sites is not None:
+        ceiling = dict(zip(sites["site"], sites["pue_ceiling"], strict=True))
+        ceiling_line = dict(zip(sites["site"], sites.index, strict=True))
+        for line, row in tables["site_energy"].iterrows():
+            if row["site"] in ceiling and row["pue_min"] > ceiling[row["site"]]:
+                problems.append(
+                    Problem(
+                        "site_energy.csv",
+                        int(line),
+                        "pue_min",
+                        f"pue_min {_fmt(row['pue_min'])} of site '{row['site']}' is above its "
+                        f"pue_ceiling {_fmt(ceiling[row['site']])} (sites.csv line "
+                        f"{ceiling_line[row['site']]}); pue_min must be <= pue_ceiling",
+                    )
+                )
+
+    if "targets" in tables:
+        tg = tables["targets"]
+        for line, row in tg.iterrows():
+            if row["target"] in SHARE_TARGETS and row["value"] > 1:
+                problems.append(
+                    Problem(
+                        "targets.csv",
+                        int(line),
+                        "value",
+                        f"'{_fmt(row['value'])}' is out of range: {row['target']} is a fraction "
+                        "and a fraction must be in [0, 1] (write 35 % as 0.35)",
+                    )
+                )
+
+    if "stock" in tables and "params" in tables:
+        base = _param(tables["params"], "base_year")
+        if base is not None:
+            stock = tables["stock"]
+            for line, row in stock.loc[stock["vintage"] > base].iterrows():
+                problems.append(
+                    Problem(
+                        "stock.csv",
+                        int(line),
+                        "vintage",
+                        f"vintage {row['vintage']} is after the base year {int(base)} "
+                        "(params.csv); stock is what exists at the end of the base year",
+                    )
+                )
+
+    if years is not None:
+        problems += check_years(tables, years, given_targets)
+    return problems
+
+
+def _param(params: pd.DataFrame, name: str) -> float | None:
+    hit = params.loc[params["parameter"] == name, "value"]
+    return float(hit.iloc[0]) if len(hit) else None
+
+
+def _check_params(params: pd.DataFrame) -> list[Problem]:
+    problems = []
+    missing = _missing_from(schema.REQUIRED_PARAMS, params["parameter"])
+    if missing:
+        problems.append(
+            Problem(
+                "params.csv",
+                None,
+                "parameter",
+                "missing required parameters: "
+                + ", ".join(f"{p} [{schema.REQUIRED_PARAMS[p]}]" for p in missing),
+            )
+        )
+    for line, row in params.iterrows():
+        name, value = row["parameter"], row["value"]
+        unit = schema.REQUIRED_PARAMS.get(name)
+        if unit is not None and row["unit"] != unit:
+            problems.append(
+                Problem(
+                    "params.csv",
+                    int(line),
+                    "unit",
+                    f"'{row['unit']}' is not the unit of {name}; write '{unit}' "
+                    "(and give the value in that unit)",
+                )
+            )
+        if name.endswith("_frac") and not 0 <= value <= 1:
+            problems.append(
+                Problem(
+                    "params.csv",
+                    int(line),
+                    "value",
+                    f"'{_fmt(value)}' is out of range: a fraction must be in [0, 1] ({name})",
+                )
+            )
+        elif name == "base_year" and not float(value).is_integer():
+            problems.append(
+                Problem("params.csv", int(line), "value", f"base_year '{value}' must be a year")
+            )
+        elif name in schema.REQUIRED_PARAMS and name != "pue_free_cooling_below_c" and value < 0:
+            problems.append(
+                Problem(
+                    "params.csv",
+                    int(line),
+                    "value",
+                    f"'{_fmt(value)}' must not be negative; give {name} >= 0",
+                )
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def check_profiles(path: Path, sites: Iterable[str]) -> list[Problem]:
+    """Check the hourly profile file: variables, dims (site, hour), 8760 hours, sites, values."""
+    import xarray as xr
+
+    path = Path(path)
+    file = path.name
+    hint = "run `planner data profiles` to create it"
+    if not path.is_file():
+        return [Problem(file, None, None, f"the profile file {path} is missing; {hint}")]
+    try:
+        ds = xr.load_dataset(path)
+    except Exception as exc:  # any reader failure is a bad file, reported as such
+        return [
+            Problem(file, None, None, f"cannot be read as netCDF ({type(exc).__name__}); {hint}")
+        ]
+    problems: list[Problem] = []
+    sites = list(sites)
+    for name, (units, _long) in schema.PROFILE_VARIABLES.items():
+        if name not in ds:
+            problems.append(
+                Problem(
+                    file, None, name, f"variable '{name}' ({_long}, {units}) is missing; {hint}"
+                )
+            )
+            continue
+        da = ds[name]
+        if set(da.dims) != {"site", "hour"} or da.ndim != 2:
+            problems.append(
+                Problem(
+                    file, None, name, f"has dims {da.dims}; it must have dims (site, hour); {hint}"
+                )
+            )
+            continue
+        if da.sizes["hour"] != schema.HOURS_PER_YEAR:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    name,
+                    f"has {da.sizes['hour']} hours; it must have {schema.HOURS_PER_YEAR} "
+                    f"(one non-leap year); {hint}",
+                )
+            )
+            continue
+        have = [str(s) for s in da["site"].values] if "site" in da.coords else []
+        missing = _missing_from(sites, have)
+        if missing:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    name,
+                    f"has no profile for sites: {_few(missing)}; every site in sites.csv "
+                    f"needs one; {hint}",
+                )
+            )
+        da = da.sel(site=[s for s in sites if s in have]).transpose("site", "hour")
+        values = np.asarray(da.values, dtype=float)
+        bad = np.isnan(values)
+        if bad.any():
+            i, h = np.argwhere(bad)[0]
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    name,
+                    f"has {int(bad.sum())} NaN values (first: site '{da['site'].values[i]}', "
+                    f"hour {h}); every hour needs a value; {hint}",
+                )
+            )
+        if name in _FRACTION_PROFILES:
+            lo, hi = 0.0, 1.0
+            what = "a fraction must be in [0, 1]"
+        else:
+            lo, hi = _TEMPERATURE_RANGE_C
+            what = f"give temperatures in [{_fmt(lo)}, {_fmt(hi)}] degC"
+        with np.errstate(invalid="ignore"):
+            out = (values < lo) | (values > hi) | np.isinf(values)
+        if out.any():
+            i, h = np.argwhere(out)[0]
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    name,
+                    f"has {int(out.sum())} values out of range (first: {values[i, h]:g} at site "
+                    f"'{da['site'].values[i]}', hour {h}); {what}",
+                )
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- model files
+
+
+def _yaml_line(text: str, dotted: str | None) -> int | None:
+    """1-based line of the deepest key of ``dotted`` found in the YAML ``text``."""
+    import yaml
+
+    if not dotted:
+        return None
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in dotted.split("."):
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key, value in node.value:
+            if str(key.value) == part:
+                line, node = key.start_mark.line + 1, value
+                break
+        else:
+            break
+    return line
+
+
+def given_targets(model) -> dict[str, set[int]]:
+    """Target name -> years the model file sets it for."""
+    return {name: set(getattr(model.target, name)) for name in TARGET_NAMES}
+
+
+def check_model_files(models_dir: Path, data_dir: Path | None = None) -> list[Problem]:
+    """Parse every ``*.yaml`` in ``models_dir`` and check the data cover the years it asks for.
+
+    ``data_dir`` overrides each model's own ``data_dir`` (resolved against the model file).
+    """
+    from planner.model_file import parse_model, read_model_raw
+
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return [Problem(str(models_dir), None, None, "the models folder does not exist")]
+    problems: list[Problem] = []
+    cache: dict[Path, dict[str, pd.DataFrame]] = {}
+    for path in sorted([*models_dir.glob("*.yaml"), *models_dir.glob("*.yml")]):
+        file = str(path)
+        try:
+            model = parse_model(read_model_raw(path), file)
+        except InputError as exc:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for p in exc.problems:
+                row = p.row if p.row is not None else _yaml_line(text, p.column)
+                problems.append(Problem(p.file, row, p.column, p.message))
+            continue
+        folder = Path(data_dir) if data_dir is not None else (path.parent / model.data_dir)
+        folder = folder.resolve()
+        if not folder.is_dir():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            problems.append(
+                Problem(
+                    file,
+                    _yaml_line(text, "data_dir"),
+                    "data_dir",
+                    f"'{model.data_dir}' does not exist (resolved to {folder}); give the "
+                    "folder holding the CSV tables, relative to the model file",
+                )
+            )
+            continue
+        if folder not in cache:
+            cache[folder] = read_tables(folder)[0]
+        problems += _model_year_problems(model, file, cache[folder])
+    return problems
+
+
+def _model_year_problems(model, file: str, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    targets = given_targets(model)
+    covered = covered_years(tables)
+    for year in model.years:
+        gaps = _year_gaps(tables, year, targets)
+        if gaps:
+            detail = "; ".join(f"{f}: {m}" for f, m in gaps.items())
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    "years",
+                    f"asks for {year}, which the data do not cover ({detail}); "
+                    f"years the data cover: {_few(covered, 20)}",
+                )
+            )
+    if "params" in tables:
+        base = _param(tables["params"], "base_year")
+        early = [y for y in model.years if base is not None and y <= base]
+        if early:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    "years",
+                    f"years {_few(early)} are not after the base year {int(base)} "
+                    "(params.csv); plan years start the year after the base year",
+                )
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- all
+
+
+def check_all(
+    data_dir: Path, models_dir: Path | None = None, years: Iterable[int] | None = None
+) -> list[Problem]:
+    """Every problem in the data folder, its profiles and (optionally) the model files.
+
+    ``years`` are the plan years the per-year tables must cover; by default the years
+    of ``targets.csv`` (the horizon the data set declares). Each model file's own years
+    are checked against the data too.
+    """
+    data_dir = Path(data_dir)
+    tables, problems = read_tables(data_dir)
+    if years is None and "targets" in tables:
+        years = sorted({int(y) for y in tables["targets"]["year"]})
+    problems += check_consistency(tables, years)
+    sites = list(tables["sites"]["site"]) if "sites" in tables else []
+    problems += check_profiles(data_dir / PROFILES_FILE, sites)
+    if models_dir is not None:
+        problems += check_model_files(models_dir, data_dir)
+    return problems

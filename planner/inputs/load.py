@@ -1,0 +1,358 @@
+"""Inputs: the CSV tables, the hourly profiles and a model file -> one validated Dataset.
+
+This is the only place ``planner`` reads the data folder. :func:`load_inputs` runs every
+check first and raises :class:`~planner.errors.InputError` with all problems, so the model
+builder only ever sees complete, typed, unit-labelled inputs:
+
+- every variable of :data:`planner.schema.INPUT_VARIABLES`, with its dims, ``units`` and
+  ``long_name`` from the schema, plus the model-file variables in :data:`MODEL_VARIABLES`;
+- a 0-d variable for every parameter of ``params.csv`` (units from the file, which the
+  checks hold to :data:`planner.schema.REQUIRED_PARAMS`);
+- coordinates ``site``, ``hub``, ``rack_class``, ``year`` (the model's years only),
+  ``vintage``, ``region``, ``service``, ``tech``, ``hour`` (0..8759), ``hour_of_day``
+  (0..23), in the order of the data files.
+
+Scaling happens once, here: TFLOPS per standard rack become EFLOPS per standard rack in
+:func:`tflops_to_eflops`, and the model file's ``price_scale``, ``capex_scale`` and
+``demand_scale`` multiply the data in :func:`_apply_model`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from planner import schema
+from planner.errors import InputError, Problem
+from planner.inputs.checks import (
+    PROFILES_FILE,
+    TECHS,
+    check_consistency,
+    check_profiles,
+    given_targets,
+    read_tables,
+)
+from planner.model_file import ModelFile
+
+TFLOPS_PER_EFLOPS = 1e6
+
+# Variables the model file (not the data) sets, with their dims, units and long names.
+MODEL_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "target_hourly_cfe_share_frac": (
+        ("year",),
+        "1",
+        "hourly-matched carbon-free share target of new hub capacity (0: off)",
+    ),
+    "carbon_cap_tco2": (("year",), "tCO2", "national carbon cap (inf: no cap)"),
+    "carbon_price_cny_per_tco2": ((), "CNY/tCO2", "carbon price on grid emissions"),
+}
+
+# Names of the things along each dimension, for reports (dims, units, long name).
+NAME_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "hub_name_en": (("hub",), "", "hub name"),
+    "hub_name_zh": (("hub",), "", "hub name (Chinese)"),
+    "rack_class_name_en": (("rack_class",), "", "rack class name"),
+    "rack_class_name_zh": (("rack_class",), "", "rack class name (Chinese)"),
+    "region_name_en": (("region",), "", "region name"),
+    "region_name_zh": (("region",), "", "region name (Chinese)"),
+    "service_name_en": (("service",), "", "service name"),
+    "service_name_zh": (("service",), "", "service name (Chinese)"),
+}
+
+# Input variable -> (table, column, fill for absent combinations or None if every
+# combination must be present), where the name differs from the column or absent rows are
+# allowed. Any other variable whose name is a column of the one table keyed by its dims is
+# copied from there (see _source); variables computed rather than copied are built in code.
+_FROM_TABLE: dict[str, tuple[str, str, float | None]] = {
+    "site_hub": ("sites", "hub", None),
+    "site_name_en": ("sites", "name_en", None),
+    "site_name_zh": ("sites", "name_zh", None),
+    "site_lat_deg": ("sites", "lat_deg", None),
+    "site_lon_deg": ("sites", "lon_deg", None),
+    "load_shape_frac": ("load_shapes", "load_frac", None),
+    "stock_racks_std": ("stock", "racks_std", 0.0),
+    "tech_capex_cny_per_kw": ("technologies", "capex_cny_per_kw", None),
+    "tech_capex_cny_per_kwh": ("technologies", "capex_cny_per_kwh", None),
+    "tech_fom_cny_per_kw_year": ("technologies", "fom_cny_per_kw_year", None),
+    "tech_lifetime_years": ("technologies", "lifetime_years", None),
+    "demand_eflops": ("demand", "demand_eflops", 0.0),
+    "service_max_latency_ms": ("services", "max_latency_ms", None),
+    "hub_name_en": ("hubs", "name_en", None),
+    "hub_name_zh": ("hubs", "name_zh", None),
+    "rack_class_name_en": ("rack_classes", "name_en", None),
+    "rack_class_name_zh": ("rack_classes", "name_zh", None),
+    "region_name_en": ("regions", "name_en", None),
+    "region_name_zh": ("regions", "name_zh", None),
+    "service_name_en": ("services", "name_en", None),
+    "service_name_zh": ("services", "name_zh", None),
+}
+
+
+_TARGETS = {  # Dataset variable -> (targets.csv target, ModelFile.target field)
+    "target_total_eflops": ("total_eflops", "total_eflops"),
+    "target_intelligent_share_frac": ("intelligent_share", "intelligent_share"),
+    "target_green_share_frac": ("green_share_new_hub", "green_share_new_hub"),
+}
+
+
+def tflops_to_eflops(tflops: np.ndarray | pd.Series | xr.DataArray):
+    """TFLOPS (per standard rack) -> EFLOPS (per standard rack): the one FLOPS rescaling."""
+    return tflops / TFLOPS_PER_EFLOPS
+
+
+def load_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every table, typed and checked (cell rules and year-independent cross-table rules).
+
+    Raises
+    ------
+    InputError
+        With every problem found.
+    """
+    tables, problems = read_tables(Path(data_dir))
+    problems += check_consistency(tables)
+    if problems:
+        raise InputError(problems)
+    return tables
+
+
+def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
+    """Check the inputs for ``model`` and build the one inputs Dataset.
+
+    Parameters
+    ----------
+    model
+        The validated model file (years, target overrides, scales).
+    data_dir
+        Folder holding ``*.csv`` and ``profiles.nc``.
+
+    Raises
+    ------
+    InputError
+        With every problem in the tables, the profiles and the years asked for.
+    """
+    data_dir = Path(data_dir).resolve()
+    tables, problems = read_tables(data_dir)
+    problems += check_consistency(tables, model.years, given_targets(model))
+    profiles_path = data_dir / PROFILES_FILE
+    problems += check_profiles(
+        profiles_path, list(tables["sites"]["site"]) if "sites" in tables else []
+    )
+    if "params" in tables:
+        base = tables["params"].set_index("parameter")["value"].get("base_year")
+        early = [y for y in model.years if base is not None and y <= base]
+        if early:
+            problems.append(
+                Problem(
+                    "model file",
+                    None,
+                    "years",
+                    f"years {', '.join(map(str, early))} are not after the base year "
+                    f"{int(base)} (params.csv); plan years start the year after the base year",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+    profiles = xr.load_dataset(profiles_path)
+    ds = _build(tables, profiles, model.years)
+    ds = _apply_model(ds, model)
+    ds.attrs = {
+        "scenario": model.scenario,
+        "data_dir": str(data_dir),
+        "years": ", ".join(map(str, model.years)),
+        "input_sha256": json.dumps(input_hashes(data_dir), sort_keys=True),
+        "model_sha256": hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest(),
+    }
+    return ds
+
+
+def input_hashes(data_dir: Path) -> dict[str, str]:
+    """sha256 of every input file (each table and the profiles), by file name."""
+    files = [t.file for t in schema.TABLES.values()] + [PROFILES_FILE]
+    out = {}
+    for name in files:
+        path = Path(data_dir) / name
+        if path.is_file():
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _coords(tables: dict[str, pd.DataFrame], years: list[int]) -> dict[str, np.ndarray]:
+    tech_present = set(tables["technologies"]["tech"])
+    return {
+        "site": _strings(tables["sites"]["site"]),
+        "hub": _strings(tables["hubs"]["hub"]),
+        "rack_class": _strings(tables["rack_classes"]["rack_class"]),
+        "year": np.asarray(years, dtype=np.int64),
+        "vintage": np.asarray(sorted(set(tables["stock"]["vintage"])), dtype=np.int64),
+        "region": _strings(tables["regions"]["region"]),
+        "service": _strings(tables["services"]["service"]),
+        "tech": _strings([t for t in TECHS if t in tech_present]),
+        "hour": np.arange(schema.HOURS_PER_YEAR, dtype=np.int64),
+        "hour_of_day": np.arange(24, dtype=np.int64),
+    }
+
+
+def _strings(values) -> np.ndarray:
+    return np.asarray([str(v) for v in values], dtype=str)
+
+
+def _from_table(
+    frame: pd.DataFrame,
+    dims: tuple[str, ...],
+    column: str,
+    coords: dict[str, np.ndarray],
+    fill: float | None,
+) -> xr.DataArray:
+    """One column of a table as a DataArray over ``dims`` (the table's columns of those names)."""
+    series = frame.set_index(list(dims))[column]
+    if len(dims) == 1:
+        da = xr.DataArray(series.to_numpy(), dims=dims, coords={dims[0]: series.index.to_numpy()})
+    else:
+        da = xr.DataArray.from_series(series)
+    target = {d: coords[d] for d in dims}
+    if fill is None:
+        da = da.reindex(target)
+    else:
+        da = da.reindex(target, fill_value=fill).fillna(fill)
+    if series.dtype == object:
+        da = da.astype(str)
+    return da
+
+
+_COMPUTED = {
+    "site_east_west",
+    "site_in_national_hub",
+    "eflops_per_std_rack",
+    "stock_eflops_per_std_rack",
+    *schema.PROFILE_VARIABLES,
+    "pue",
+    "price_multiplier",
+    "target_total_eflops",
+    "target_intelligent_share_frac",
+    "target_green_share_frac",
+}
+
+
+def _source(name: str, dims: tuple[str, ...]) -> tuple[str, str, float | None]:
+    """(table, column, fill) a copied variable comes from."""
+    if name in _FROM_TABLE:
+        return _FROM_TABLE[name]
+    for table in schema.TABLES.values():
+        if set(table.key) == set(dims) and any(c.name == name for c in table.columns):
+            return table.name, name, None
+    raise LookupError(f"no table is keyed by {dims} with a column {name!r}; map it in _FROM_TABLE")
+
+
+def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[int]) -> xr.Dataset:
+    coords = _coords(tables, years)
+    specs = {**schema.INPUT_VARIABLES, **NAME_VARIABLES}
+    ds = xr.Dataset(coords=coords)
+
+    for name, (dims, _units, _long) in specs.items():
+        if name not in _COMPUTED:
+            table, column, fill = _source(name, dims)
+            ds[name] = _from_table(tables[table], dims, column, coords, fill)
+
+    # load_shapes.csv gives each hour's draw relative to the daily peak; rescale to a daily
+    # mean of 1 so that utilisation_frac stays the average draw of an installed rack.
+    ds["load_shape_frac"] = ds["load_shape_frac"] / ds["load_shape_frac"].mean("hour_of_day")
+
+    # Hubs: east/west and national-hub flag of each site.
+    hubs = tables["hubs"].set_index("hub")
+    site_hub = ds["site_hub"].to_numpy()
+    ds["site_east_west"] = ("site", _strings(hubs.loc[site_hub, "east_west"]))
+    ds["site_in_national_hub"] = ("site", hubs.loc[site_hub, "is_national_hub"].to_numpy(bool))
+
+    # Compute per rack, in EFLOPS (the data give TFLOPS).
+    build = tables["rack_build"]
+    ds["eflops_per_std_rack"] = tflops_to_eflops(
+        _from_table(build, ("rack_class", "year"), "tflops_per_std_rack", coords, None)
+    )
+    ds["stock_eflops_per_std_rack"] = tflops_to_eflops(
+        _from_table(
+            tables["stock"], ("site", "rack_class", "vintage"), "tflops_per_std_rack", coords, 0.0
+        )
+    )
+
+    # Targets from the data (the model file overrides them in _apply_model).
+    targets = tables["targets"]
+    for name, (target, _field) in _TARGETS.items():
+        rows = targets[targets["target"] == target]
+        ds[name] = _from_table(rows, ("year",), "value", coords, np.nan)
+
+    # Hourly profiles, in the order of sites.csv, hour as 0..8759.
+    for name in schema.PROFILE_VARIABLES:
+        da = profiles[name].sel(site=list(coords["site"])).transpose("site", "hour")
+        ds[name] = (("site", "hour"), np.asarray(da.to_numpy(), dtype=float))
+
+    # Hourly PUE from temperature: free cooling below the threshold, linear above.
+    params = tables["params"].set_index("parameter")["value"]
+    excess = np.maximum(0.0, ds["temperature_c"] - params["pue_free_cooling_below_c"])
+    ds["pue"] = ds["pue_min"] + params["pue_slope_per_c"] * excess
+
+    # Time-of-use multiplier: hour h of the year is hour h % 24 of its day.
+    tou = tables["tou"].pivot(index="tou_scheme", columns="hour_of_day", values="price_multiplier")
+    scheme = tables["site_energy"].set_index("site").loc[coords["site"], "tou_scheme"]
+    daily = tou.loc[scheme.to_numpy(), list(range(24))].to_numpy(float)
+    ds["price_multiplier"] = (("site", "hour"), daily[:, coords["hour"] % 24])
+
+    # National parameters as 0-d variables, unit from params.csv (checked against the schema).
+    for _line, row in tables["params"].iterrows():
+        value = int(row["value"]) if row["parameter"] == "base_year" else float(row["value"])
+        ds[row["parameter"]] = xr.DataArray(
+            value, attrs={"units": row["unit"], "long_name": f"{row['parameter']} (params.csv)"}
+        )
+
+    ds = ds.assign_coords(coords)  # keep the coordinate dtypes (str, int64) of _coords
+    for name, (dims, units, long_name) in specs.items():
+        if tuple(ds[name].dims) != tuple(dims):
+            ds[name] = ds[name].transpose(*dims)
+        ds[name].attrs = {"units": units, "long_name": long_name or name}
+    return ds
+
+
+def _apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
+    """Targets, carbon settings and scales from the model file (``ds`` is changed in place)."""
+    years = [int(y) for y in ds["year"].to_numpy()]
+    for name, (_target, field) in _TARGETS.items():
+        given = getattr(model.target, field)
+        for year in years:
+            if year in given:
+                ds[name].loc[{"year": year}] = float(given[year])
+
+    cfe = [float(model.target.hourly_cfe_share.get(y, 0.0)) for y in years]
+    cap = [float(model.carbon_cap_tco2.get(y, np.inf)) for y in years]
+    ds["target_hourly_cfe_share_frac"] = ("year", np.asarray(cfe))
+    ds["carbon_cap_tco2"] = ("year", np.asarray(cap))
+    ds["carbon_price_cny_per_tco2"] = xr.DataArray(float(model.carbon_price_cny_per_t))
+
+    # Scales multiply the data once, here.
+    if model.price_scale:
+        factor = xr.DataArray(
+            [model.price_scale.get(str(ew), 1.0) for ew in ds["site_east_west"].to_numpy()],
+            dims="site",
+        )
+        ds["electricity_price_cny_per_mwh"] = ds["electricity_price_cny_per_mwh"] * factor
+    if model.capex_scale:
+        factor = xr.DataArray(
+            [model.capex_scale.get(str(rc), 1.0) for rc in ds["rack_class"].to_numpy()],
+            dims="rack_class",
+        )
+        for name in ("capex_facility_cny_per_std_rack", "capex_it_cny_per_std_rack"):
+            ds[name] = (ds[name] * factor).transpose(*schema.INPUT_VARIABLES[name][0])
+    if model.demand_scale != 1.0:
+        ds["demand_eflops"] = ds["demand_eflops"] * model.demand_scale
+
+    specs = {**schema.INPUT_VARIABLES, **MODEL_VARIABLES}
+    for name, (_dims, units, long_name) in specs.items():
+        ds[name].attrs = {"units": units, "long_name": long_name or name}
+    return ds
