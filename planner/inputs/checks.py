@@ -15,6 +15,7 @@ check can still point at the line a value came from.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -933,6 +934,17 @@ def check_all(
     problems += check_consistency(tables, years)
     sites = list(tables["sites"]["site"]) if "sites" in tables else []
     problems += check_profiles(data_dir / PROFILES_FILE, sites)
+    problems = located(problems, data_dir)
     if models_dir is not None:
         problems += check_model_files(models_dir, data_dir)
     return problems
+
+
+def located(problems: list[Problem], data_dir: Path) -> list[Problem]:
+    """Name each data file with its folder, so the user can open it from the message."""
+    return [
+        dataclasses.replace(p, file=str(Path(data_dir) / p.file))
+        if p.file.endswith((".csv", ".nc")) and Path(p.file).name == p.file
+        else p
+        for p in problems
+    ]

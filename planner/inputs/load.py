@@ -35,6 +35,7 @@ from planner.inputs.checks import (
     check_consistency,
     check_profiles,
     given_targets,
+    located,
     read_tables,
 )
 from planner.model_file import ModelFile
@@ -116,7 +117,7 @@ def load_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
     tables, problems = read_tables(Path(data_dir))
     problems += check_consistency(tables)
     if problems:
-        raise InputError(problems)
+        raise InputError(located(problems, data_dir))
     return tables
 
 
