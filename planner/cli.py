@@ -231,10 +231,8 @@ def plan(
     )
     if summary["status"] not in ("optimal", "feasible", "time_limit"):
         sys.exit(EXIT_NOT_SOLVED)
-    try:
-        from planner.report.page import write_report
-    except ImportError:
-        return
+    from planner.report.page import write_report
+
     report_path = Path("reports") / f"{summary['scenario']}.html"
     write_report(path, report_path, lang=lang)
     out.print(f"  report: {report_path}")
@@ -330,6 +328,17 @@ def data_calibration(data_dir: Path, as_json: bool) -> None:
     out.print(sites.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
     if not (national["ok"].all() and sites["ok"].all()):
         sys.exit(1)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live beside their own concern (report, sweeps) join the group here."""
+    from planner.report.cli import report_command
+
+    report_command.callback = _friendly(report_command.callback)
+    main.add_command(report_command)
+
+
+_register_optional_commands()
 
 
 if __name__ == "__main__":

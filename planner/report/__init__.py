@@ -1,0 +1,11 @@
+"""HTML reports of a run folder: figures, bilingual text, the self-contained page.
+
+``write_report(run_dir, out_file, lang)`` is the entry point; the figure functions in
+:mod:`planner.report.figures` are pure (Dataset, language -> plotly Figure).
+"""
+
+from __future__ import annotations
+
+from planner.report.page import render_report, write_report
+
+__all__ = ["render_report", "write_report"]

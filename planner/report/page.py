@@ -1,0 +1,849 @@
+"""Assemble the report: one self-contained HTML file from a run folder.
+
+The page reads only the run folder (``results.nc``, ``summary.json``, ``model.yaml``) and,
+for the appendix, the data folder recorded in ``results.attrs["data_dir"]`` when it is
+still there. plotly.js is embedded once; each figure is its JSON in a
+``<script type="application/json">`` block drawn by ``Plotly.newPlot``. Nothing is
+fetched: no CDN, no web font, no map tiles, so the file opens offline from disk and
+prints to PDF (one section per page, figures never cut).
+
+Every piece of user text (scenario, description, model file, site names, sources) is
+escaped; numbers in the executive summary carry their raw value in ``data-value`` with
+a ``data-key`` naming where in summary.json it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import xarray as xr
+from plotly.offline import get_plotlyjs
+
+from planner.errors import InputError, Problem
+from planner.report import figures as F
+from planner.report import text
+from planner.report.text import t
+from planner.results import MODEL_FILE, RESULTS_FILE, SUMMARY_FILE, read_run
+
+log = logging.getLogger(__name__)
+
+SECTIONS = ("summary", "racks", "power", "flows", "costs", "appendix")
+
+# plotly.js config: no logo, no cloud/link buttons, nothing that reaches the network.
+PLOT_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "plotlyServerURL": "",
+    "topojsonURL": "",
+    "typesetMath": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+# Print width of a figure in CSS pixels (A4 portrait less margins).
+PRINT_WIDTH_PX = 700
+
+CSS = """
+:root { --ink: #1d2733; --muted: #5b6673; --line: #d9dee4; --accent: #b3261e;
+  --ok: #1e7a34; --bad: #b3261e; --bg: #f6f7f9; }
+* { box-sizing: border-box; }
+html { font-family: FONT; color: var(--ink); background: #fff; }
+body { margin: 0; line-height: 1.55; font-size: 15px; }
+header.top { background: #14212e; color: #fff; padding: 28px 40px 22px; }
+header.top h1 { margin: 0 0 4px; font-size: 28px; font-weight: 600; }
+header.top .subtitle { color: #c9d3dd; margin: 0 0 14px; }
+header.top dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px;
+  margin: 0; font-size: 14px; }
+header.top dt { color: #9fb0c0; } header.top dd { margin: 0; }
+nav.toc { background: var(--bg); border-bottom: 1px solid var(--line); padding: 10px 40px; }
+nav.toc a { margin-right: 18px; color: var(--ink); text-decoration: none; font-weight: 500; }
+main { max-width: 1240px; margin: 0 auto; padding: 0 40px 60px; }
+section { padding-top: 26px; border-bottom: 1px solid var(--line); padding-bottom: 18px; }
+h2 { font-size: 23px; margin: 10px 0 6px; border-left: 5px solid var(--accent);
+  padding-left: 10px; }
+h3 { font-size: 17px; margin: 22px 0 8px; }
+p.intro { color: var(--muted); margin-top: 0; }
+.explanation { background: var(--bg); border-left: 4px solid var(--muted); padding: 10px 14px; }
+.explanation.short { border-left-color: var(--bad); }
+.explanation.met { border-left-color: var(--ok); }
+table { border-collapse: collapse; margin: 8px 0 14px; font-size: 14px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
+  vertical-align: top; }
+th { background: var(--bg); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.badge { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 8px;
+  margin-left: 6px; color: #fff; }
+.badge.met { background: var(--ok); } .badge.short { background: var(--bad); }
+.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 14px 0; }
+.kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
+  padding: 10px 14px; min-width: 200px; }
+.kpi .label { color: var(--muted); font-size: 13px; }
+.kpi .value { font-size: 21px; font-weight: 600; }
+.figure { margin: 16px 0; page-break-inside: avoid; break-inside: avoid; }
+.plot { width: 100%; }
+pre.model { background: var(--bg); border: 1px solid var(--line); padding: 12px;
+  font-size: 12.5px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
+.url { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px;
+  word-break: break-all; color: var(--muted); }
+.note { color: var(--muted); font-size: 13px; }
+footer { color: var(--muted); font-size: 12px; padding: 20px 40px; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  html { font-size: 12px; }
+  body { font-size: 12px; }
+  header.top { background: none; color: var(--ink); padding: 0 0 10px;
+    border-bottom: 2px solid var(--ink); }
+  header.top .subtitle, header.top dt { color: var(--muted); }
+  nav.toc, .modebar-container, .updatemenu-container { display: none !important; }
+  main { max-width: none; padding: 0; }
+  section { break-before: page; page-break-before: always; border-bottom: none; }
+  section:first-of-type { break-before: auto; page-break-before: auto; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .figure, table, .kpis, pre.model { break-inside: avoid; page-break-inside: avoid; }
+  .plot { width: PRINTpx !important; }
+  footer { padding: 10px 0; }
+}
+"""
+
+SCRIPT = """
+(function () {
+  var config = CONFIG;
+  var plots = [];
+  document.querySelectorAll('script[type="application/json"][data-plot]').forEach(function (el) {
+    var target = document.getElementById(el.getAttribute('data-plot'));
+    var fig = JSON.parse(el.textContent);
+    var cfg = Object.assign({}, config, {toImageButtonOptions: Object.assign({},
+      config.toImageButtonOptions, {filename: el.getAttribute('data-plot')})});
+    Plotly.newPlot(target, fig.data, fig.layout, cfg);
+    plots.push(target);
+  });
+  // Draw figures at paper width when printing, back to the window width after.
+  window.addEventListener('beforeprint', function () {
+    plots.forEach(function (p) { Plotly.relayout(p, {width: PRINT, autosize: false}); });
+  });
+  window.addEventListener('afterprint', function () {
+    plots.forEach(function (p) {
+      Plotly.relayout(p, {width: null, autosize: true}).then(function () {
+        Plotly.Plots.resize(p);
+      });
+    });
+  });
+})();
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+# --- run folder ---------------------------------------------------------------------------
+
+
+def check_run_dir(run_dir: Path) -> Path:
+    """Raise InputError unless ``run_dir`` is a run folder (results.nc and summary.json)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    str(run_dir),
+                    None,
+                    None,
+                    "is not a folder; give the run folder written by 'planner solve' "
+                    f"(it holds {RESULTS_FILE} and {SUMMARY_FILE})",
+                )
+            ]
+        )
+    missing = [f for f in (RESULTS_FILE, SUMMARY_FILE) if not (run_dir / f).is_file()]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    str(run_dir),
+                    None,
+                    None,
+                    f"is not a run folder: {' and '.join(missing)} missing; give the folder "
+                    "written by 'planner solve' or 'planner plan'",
+                )
+            ]
+        )
+    return run_dir
+
+
+def load_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any], str | None]:
+    """The run's Dataset, summary and model file text (None when absent)."""
+    run_dir = check_run_dir(run_dir)
+    try:
+        ds, summary = read_run(run_dir)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            [Problem(str(run_dir), None, None, f"the run folder cannot be read: {exc}")]
+        ) from exc
+    model_path = run_dir / MODEL_FILE
+    model_yaml = model_path.read_text(encoding="utf-8") if model_path.is_file() else None
+    return ds, summary, model_yaml
+
+
+def _data_dir(ds: xr.Dataset) -> Path | None:
+    value = ds.attrs.get("data_dir")
+    if not value:
+        return None
+    path = Path(str(value))
+    return path if path.is_dir() else None
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        log.warning("cannot read %s: %s", path, exc)
+        return None
+
+
+def with_display_names(ds: xr.Dataset, data_dir: Path | None) -> xr.Dataset:
+    """Add hub and region display names from the data folder when the run lacks them."""
+    if data_dir is None:
+        return ds
+    for dim, table in (("hub", "hubs"), ("region", "regions")):
+        if dim not in ds.coords or f"{dim}_name_en" in ds:
+            continue
+        path = data_dir / f"{table}.csv"
+        frame = _read_csv(path) if path.is_file() else None
+        if frame is None or dim not in frame or "name_en" not in frame:
+            continue
+        frame = frame.drop_duplicates(dim).set_index(dim)
+        ids = [str(v) for v in ds[dim].values]
+        for lang in text.LANGS:
+            col = f"name_{lang}"
+            if col in frame:
+                names = [frame[col].get(i, i) or i for i in ids]
+                ds[f"{dim}_name_{lang}"] = xr.DataArray(names, dims=dim, coords={dim: ds[dim]})
+    return ds
+
+
+# --- executive summary --------------------------------------------------------------------
+
+
+def _num(key: str, value: Any, shown: str) -> str:
+    """A number shown to readers, with its raw value and summary.json key for checking."""
+    raw = json.dumps(value if value is None or math.isfinite(float(value)) else None)
+    return f'<span data-key="{_esc(key)}" data-value="{_esc(raw)}">{_esc(shown)}</span>'
+
+
+def _cell(key: str, value: Any, shown: str) -> str:
+    return f'<td class="num">{_num(key, value, shown)}</td>'
+
+
+def _badge(ok: bool | None, lang: str) -> str:
+    if ok is None:
+        return ""
+    cls, key = ("met", "summary.met") if ok else ("short", "summary.missed")
+    return f'<span class="badge {cls}">{_esc(t(key, lang))}</span>'
+
+
+def _site_names(ds: xr.Dataset, lang: str) -> dict[str, str]:
+    if "site" not in ds.coords:
+        return {}
+    ids = [str(s) for s in ds["site"].values]
+    # figures.site_labels already escapes; unescape here so that _esc is applied once.
+    return dict(zip(ids, (html.unescape(n) for n in F.site_labels(ds, lang)), strict=True))
+
+
+def _status(summary: dict[str, Any], lang: str) -> str:
+    status = str(summary.get("status", ""))
+    return t(f"status.{status}", lang, default=status)
+
+
+def _summary_section(ds: xr.Dataset, summary: dict[str, Any], lang: str) -> str:
+    per_year: dict[str, dict[str, Any]] = summary.get("per_year") or {}
+    years = [str(y) for y in summary.get("years", per_year.keys())]
+    years = [y for y in years if y in per_year] or list(per_year)
+    out = [f'<section id="summary"><h2>{_esc(t("section.summary", lang))}</h2>']
+
+    # Plain words first: met, or which target fell short and by how much.
+    shortfall = summary.get("shortfall") or {}
+    lines = []
+    for name, entry in shortfall.items():
+        entry = entry if isinstance(entry, dict) else {}
+        unit_id = entry.get("unit")
+        for year, amount in entry.items():
+            if year == "unit":
+                continue
+            what = t(f"shortfall.{name}", lang, default=name.replace("_", " "))
+            amount_text = _num(
+                f"shortfall.{name}.{year}",
+                amount,
+                f"{text.number(amount, 3, lang)} {text.unit(unit_id, lang)}".strip(),
+            )
+            lines.append(
+                _esc(
+                    t("summary.shortfall_line", lang, year=year, what=what, amount="\x00")
+                ).replace("\x00", amount_text)
+            )
+    if "per_year" not in summary:
+        lines = [_esc(t("report.no_plan", lang, status=_status(summary, lang)))]
+        cls = "short"
+    elif lines:
+        cls = "short"
+    else:
+        lines = [_esc(t("summary.all_met", lang))]
+        cls = "met"
+    out.append(f'<div class="explanation {cls}">' + "<br>".join(lines) + "</div>")
+
+    if per_year:
+        last = years[-1]
+        cost_total = {y: sum((per_year[y].get("cost_cny") or {}).values()) for y in years}
+        kpis = [
+            (
+                _in_year(t("summary.total_eflops", lang), last, lang),
+                _num(
+                    f"per_year.{last}.total_eflops",
+                    per_year[last].get("total_eflops"),
+                    text.quantity(per_year[last].get("total_eflops"), "EFLOPS", lang),
+                ),
+            ),
+            (
+                _in_year(t("summary.cost", lang), last, lang),
+                _num(
+                    f"per_year.{last}.cost_cny.total",
+                    cost_total[last],
+                    text.quantity(cost_total[last], "CNY/year", lang),
+                ),
+            ),
+            (
+                _in_year(t("summary.emissions", lang), last, lang),
+                _num(
+                    f"per_year.{last}.emissions_tco2",
+                    per_year[last].get("emissions_tco2"),
+                    _tonnes(per_year[last].get("emissions_tco2"), lang),
+                ),
+            ),
+        ]
+        if summary.get("objective_cny") is not None:
+            kpis.append(
+                (
+                    t("summary.objective", lang),
+                    _num(
+                        "objective_cny",
+                        summary["objective_cny"],
+                        text.quantity(summary["objective_cny"], "CNY", lang),
+                    ),
+                )
+            )
+        out.append('<div class="kpis">')
+        for label, value in kpis:
+            out.append(
+                f'<div class="kpi"><div class="label">{_esc(label)}</div>'
+                f'<div class="value">{value}</div></div>'
+            )
+        out.append("</div>")
+
+        out.append(f"<h3>{_esc(t('summary.targets', lang))}</h3>")
+        out.append(_targets_table(per_year, years, cost_total, lang))
+    out.append(_marginal_table(ds, summary, years, lang))
+    out.append(_binding_table(ds, summary, lang))
+    explanation = summary.get("explanation")
+    if explanation and lang == "en":  # the solver's own words are English only
+        out.append(
+            f'<p class="note">{_esc(t("summary.explanation", lang))}{text.colon(lang)}'
+            f"{_esc(explanation)}</p>"
+        )
+    return "\n".join(out)
+
+
+def _in_year(label: str, year: str, lang: str) -> str:
+    return f"{year}年{label}" if lang == "zh" else f"{label} {year}"
+
+
+def _tonnes(value: Any, lang: str) -> str:
+    if value is None:
+        return "–"
+    if abs(float(value)) >= 1e6:
+        return f"{text.number(float(value) / 1e6, 3, lang)} {text.unit('MtCO2/year', lang)}"
+    return text.quantity(value, "tCO2/year", lang)
+
+
+def _targets_table(
+    per_year: dict[str, Any], years: list[str], cost_total: dict[str, float], lang: str
+) -> str:
+    head = "".join(
+        f'<th class="num">{_esc(t("summary.per_year", lang, year=y))}<br>'
+        f"{_esc(t('summary.target', lang))}</th>"
+        f'<th class="num">{_esc(t("summary.per_year", lang, year=y))}<br>'
+        f"{_esc(t('summary.achieved', lang))}</th>"
+        for y in years
+    )
+    rows = []
+
+    def row(label_key: str, key: str, target_key: str | None, fmt, higher_is_ok: bool = True):
+        cells = []
+        for y in years:
+            entry = per_year[y]
+            value = entry.get(key)
+            target = entry.get(target_key) if target_key else None
+            if target_key:
+                cells.append(_cell(f"per_year.{y}.{target_key}", target, fmt(target)))
+            else:
+                cells.append('<td class="num"></td>')
+            ok = None
+            if target is not None and value is not None and target_key:
+                ok = value >= target - 1e-9 if higher_is_ok else value <= target + 1e-9
+            cells.append(
+                f'<td class="num">{_num(f"per_year.{y}.{key}", value, fmt(value))}'
+                f"{_badge(ok, lang)}</td>"
+            )
+        rows.append(f"<tr><th>{_esc(t(label_key, lang))}</th>{''.join(cells)}</tr>")
+
+    row(
+        "summary.total_eflops",
+        "total_eflops",
+        "target_total_eflops",
+        lambda v: text.quantity(v, "EFLOPS", lang),
+    )
+    row(
+        "summary.intelligent_share",
+        "intelligent_share",
+        "target_intelligent_share",
+        lambda v: text.percent(v, lang),
+    )
+    row("summary.green_share", "green_share", "target_green_share", lambda v: text.percent(v, lang))
+    row(
+        "summary.racks_total_std",
+        "racks_total_std",
+        None,
+        lambda v: text.quantity(v, "std_rack", lang),
+    )
+    row(
+        "summary.racks_new_std", "racks_new_std", None, lambda v: text.quantity(v, "std_rack", lang)
+    )
+    row(
+        "summary.energy",
+        "energy_mwh",
+        None,
+        lambda v: "–" if v is None else text.quantity(float(v) / 1e6, "TWh/year", lang),
+    )
+    row("summary.emissions", "emissions_tco2", None, lambda v: _tonnes(v, lang))
+    cells = "".join(
+        '<td class="num"></td><td class="num">'
+        + _num(
+            f"per_year.{y}.cost_cny.total",
+            cost_total[y],
+            text.quantity(cost_total[y], "CNY/year", lang),
+        )
+        + "</td>"
+        for y in years
+    )
+    rows.append(f"<tr><th>{_esc(t('summary.cost', lang))}</th>{cells}</tr>")
+    return (
+        f'<table class="targets"><thead><tr><th>{_esc(t("summary.indicator", lang))}</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+_PAIR_KEY = re.compile(r"""^\(\s*['"]?([^'",]+?)['"]?\s*,\s*['"]?(\d{4})['"]?\s*\)$""")
+
+
+def _marginal_rows(entry: Any) -> dict[str, dict[str, tuple[str, float]]]:
+    """``{group: {year: (raw key, value)}}`` of one marginal-cost entry; group '' is national.
+
+    Tolerates ``{year: v}``, ``{"(hub, year)": v}`` (tuple keys as JSON writes them),
+    ``{hub: {year: v}}`` and a bare number; drops non-numbers (e.g. the LP's status).
+    """
+    rows: dict[str, dict[str, tuple[str, float]]] = {}
+
+    def put(group: str, year: str, raw: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return
+        if math.isfinite(value):
+            rows.setdefault(group, {})[year] = (raw, float(value))
+
+    if not isinstance(entry, dict):
+        put("", "", "", entry)
+        return rows
+    for key, value in entry.items():
+        key = str(key)
+        if key == "unit":
+            continue
+        pair = _PAIR_KEY.match(key)
+        if pair:
+            put(pair.group(1), pair.group(2), key, value)
+        elif isinstance(value, dict):
+            for year, v in value.items():
+                put(key, str(year), f"{key}.{year}", v)
+        else:
+            put("", key, key, value)
+    return rows
+
+
+def _marginal_table(ds: xr.Dataset, summary: dict[str, Any], years: list[str], lang: str) -> str:
+    marginals = summary.get("marginal_costs") or {}
+    out = [f"<h3>{_esc(t('summary.marginal', lang))}</h3>"]
+    order = [n for n in text.MARGINAL_ORDER if n in marginals]
+    order += [n for n in marginals if n not in order]
+    hubs = {k: html.unescape(v) for k, v in F.hub_labels(ds, lang).items()} if "site" in ds else {}
+    rows = []
+    for name in order:
+        entry = marginals[name]
+        unit_id = (entry.get("unit") if isinstance(entry, dict) else None) or text.marginal_unit(
+            name
+        )
+        label = t(f"marginal.{name}", lang, default=name.replace("_", " "))
+        for group, values in _marginal_rows(entry).items():
+            row_label = f"{label} · {hubs.get(group, group)}" if group else label
+            if "" in values:  # one value for the whole horizon
+                _raw, v = values[""]
+                cells = (
+                    f'<td class="num" colspan="{len(years)}">'
+                    + _num(f"marginal_costs.{name}", v, text.number(v, 3, lang))
+                    + "</td>"
+                )
+            else:
+                cells = "".join(
+                    _cell(f"marginal_costs.{name}.{values[y][0]}", values[y][1],
+                          text.number(values[y][1], 3, lang))
+                    if y in values
+                    else '<td class="num">–</td>'
+                    for y in years
+                )  # fmt: skip
+            rows.append(
+                f"<tr><th>{_esc(row_label)}</th><td>{_esc(text.unit(unit_id, lang))}</td>"
+                f"{cells}</tr>"
+            )
+    if not rows:
+        out.append(f'<p class="note">{_esc(t("summary.marginal_none", lang))}</p>')
+        return "\n".join(out)
+    head = "".join(
+        f'<th class="num">{_esc(t("summary.per_year", lang, year=y))}</th>' for y in years
+    )
+    out.append(
+        f"<table><thead><tr><th>{_esc(t('col.constraint', lang))}</th>"
+        f"<th>{_esc(t('col.unit', lang))}</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return "\n".join(out)
+
+
+def _binding_table(ds: xr.Dataset, summary: dict[str, Any], lang: str) -> str:
+    limits = summary.get("binding_limits") or []
+    out = [f"<h3>{_esc(t('summary.binding', lang))}</h3>"]
+    if not limits:
+        out.append(f'<p class="note">{_esc(t("summary.binding_none", lang))}</p>')
+        return "\n".join(out)
+    names = _site_names(ds, lang)
+    rows = []
+    for i, item in enumerate(limits):
+        limit = str(item.get("limit", ""))
+        units = str(ds[limit].attrs.get("units", "")) if limit in ds else ""
+        if units.endswith("/year"):  # build rate: the bound is racks over the period
+            units = units.removesuffix("/year")
+        label = t(f"limit.{limit}", lang, default=str(item.get("what", limit)))
+        site = str(item.get("site", ""))
+        rows.append(
+            "<tr>"
+            f"<td>{_esc(label)}</td><td>{_esc(names.get(site, site))}</td>"
+            f'<td class="num">{_esc(item.get("year", ""))}</td>'
+            + "".join(
+                _cell(f"binding_limits.{i}.{k}", v, text.quantity(v, units, lang))
+                for k, v in (("value", item.get("value")), ("bound", item.get("bound")))
+            )
+            + "</tr>"
+        )
+    head = "".join(
+        f"<th>{_esc(t(k, lang))}</th>" for k in ("col.limit", "col.site", "col.year")
+    ) + "".join(f'<th class="num">{_esc(t(k, lang))}</th>' for k in ("col.value", "col.bound"))
+    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return "\n".join(out)
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def _figure_html(fig_id: str, fig: go.Figure) -> str:
+    # plotly's JSON escapes <, > and / so the block cannot close its <script> early.
+    height = fig.layout.height or 450
+    return (
+        f'<div class="figure" id="figure-{fig_id}">'
+        f'<div class="plot" id="plot-{fig_id}" style="height:{int(height)}px"></div>'
+        f'<script type="application/json" data-plot="plot-{fig_id}">{fig.to_json()}</script>'
+        "</div>"
+    )
+
+
+def build_figures(ds: xr.Dataset, lang: str) -> dict[str, list[tuple[str, go.Figure]]]:
+    """The report's figures by section; a figure whose variables are missing is left out."""
+    out: dict[str, list[tuple[str, go.Figure]]] = {}
+    for section, fig_id, func in F.FIGURES:
+        try:
+            fig = func(ds, lang)
+        except KeyError as exc:
+            log.warning("figure %s left out: variable %s not in the results", fig_id, exc)
+            continue
+        out.setdefault(section, []).append((fig_id, fig))
+    return out
+
+
+def _section(section: str, figs: list[tuple[str, go.Figure]], lang: str) -> str:
+    parts = [f'<section id="{section}"><h2>{_esc(t("section." + section, lang))}</h2>']
+    if text.has(f"intro.{section}"):
+        parts.append(f'<p class="intro">{_esc(t("intro." + section, lang))}</p>')
+    parts.extend(_figure_html(fig_id, fig) for fig_id, fig in figs)
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+# --- appendix -----------------------------------------------------------------------------------
+
+
+def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, lang: str) -> str:
+    from planner.schema import TABLES
+
+    out = [
+        f'<section id="appendix"><h2>{_esc(t("section.appendix", lang))}</h2>',
+        f'<p class="intro">{_esc(t("intro.appendix", lang))}</p>',
+    ]
+    recorded = ds.attrs.get("data_dir")
+    data_dir = _data_dir(ds)
+    out.append(f"<h3>{_esc(t('appendix.tables', lang))}</h3>")
+    if data_dir is None:
+        where = f" ({_esc(recorded)})" if recorded else ""
+        out.append(f'<p class="note">{_esc(t("appendix.no_data_dir", lang))}{where}</p>')
+    else:
+        out.append(
+            f"<p>{_esc(t('appendix.data_dir', lang))}{text.colon(lang)}"
+            f'<span class="url">{_esc(data_dir)}</span></p>'
+        )
+        rows = []
+        known = [name for name in TABLES if name != "sources"]
+        extra = sorted(
+            p.stem for p in data_dir.glob("*.csv") if p.stem not in TABLES and p.stem != "sources"
+        )
+        for name in known + extra:
+            path = data_dir / f"{name}.csv"
+            if not path.is_file():
+                rows.append(
+                    f"<tr><td>{_esc(path.name)}</td><td colspan='3' class='note'>"
+                    f"{_esc(t('appendix.missing_table', lang))}</td></tr>"
+                )
+                continue
+            frame = _read_csv(path)
+            if frame is None:
+                continue
+            conf = ""
+            if "confidence" in frame:
+                counts = frame["confidence"].str.strip().replace("", "?").value_counts()
+                conf = ", ".join(
+                    f"{_esc(t('confidence.' + str(k), lang, default=str(k)))} {int(v)}"
+                    for k, v in counts.items()
+                )
+            srcs = ""
+            if "source" in frame:
+                ids = sorted(
+                    {
+                        s.strip()
+                        for cell in frame["source"]
+                        for s in str(cell).split(";")
+                        if s.strip()
+                    }
+                )
+                srcs = ", ".join(_esc(s) for s in ids)
+            rows.append(
+                f"<tr><td>{_esc(path.name)}</td><td class='num'>{len(frame)}</td>"
+                f"<td>{conf}</td><td>{srcs}</td></tr>"
+            )
+        head = "".join(
+            f"<th>{_esc(t(k, lang))}</th>"
+            for k in (
+                "appendix.table",
+                "appendix.rows",
+                "appendix.confidence",
+                "appendix.sources_used",
+            )
+        )
+        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        sources = _read_csv(data_dir / "sources.csv")
+        if sources is not None and len(sources):
+            out.append(f"<h3>{_esc(t('appendix.bibliography', lang))}</h3>")
+            cols = [("source_id", "appendix.source_id"), ("issuer", "appendix.issuer"),
+                    ("document", "appendix.document"), ("date", "appendix.date"),
+                    ("url", "appendix.url")]  # fmt: skip
+            head = "".join(f"<th>{_esc(t(k, lang))}</th>" for _c, k in cols)
+            body = []
+            for _, rec in sources.iterrows():
+                cells = []
+                for col, _k in cols:
+                    value = rec.get(col, "")
+                    # Addresses as plain text: nothing in the report links out or loads.
+                    cls = ' class="url"' if col == "url" else ""
+                    cells.append(f"<td{cls}>{_esc(value)}</td>")
+                body.append(f"<tr>{''.join(cells)}</tr>")
+            out.append(
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            )
+
+    out.append(f"<h3>{_esc(t('appendix.model_file', lang))}</h3>")
+    if model_yaml is None:
+        out.append(f'<p class="note">{_esc(t("appendix.no_model_file", lang))}</p>')
+    else:
+        out.append(f'<pre class="model">{_esc(model_yaml)}</pre>')
+
+    out.append(f"<h3>{_esc(t('appendix.solver', lang))}</h3>")
+    solver = summary.get("solver") or {}
+    gap = summary.get("mip_gap")
+    facts = [
+        (t("appendix.solver", lang), solver.get("name", "")),
+        (t("appendix.status", lang), _status(summary, lang)),
+        (t("appendix.gap", lang), "–" if gap is None else text.percent(gap, lang, 3)),
+        (t("appendix.message", lang), solver.get("message", "")),
+        (t("appendix.time_slices", lang), summary.get("time_slices", "")),
+    ]
+    out.append(
+        "<table><tbody>"
+        + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in facts)
+        + "</tbody></table>"
+    )
+    timings = summary.get("timings_s") or {}
+    if timings:
+        out.append(f"<h3>{_esc(t('appendix.timings', lang))}</h3>")
+        rows = "".join(
+            f"<tr><td>{_esc(t('timing.' + k, lang, default=k))}</td>"
+            f'<td class="num">{_num(f"timings_s.{k}", v, text.number(v, 3, lang))}</td></tr>'
+            for k, v in timings.items()
+            if isinstance(v, int | float)
+        )
+        out.append(
+            f"<table><thead><tr><th>{_esc(t('appendix.step', lang))}</th>"
+            f'<th class="num">{_esc(t("appendix.seconds", lang))}</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+    versions = summary.get("versions") or {}
+    if versions:
+        out.append(f"<h3>{_esc(t('appendix.versions', lang))}</h3>")
+        rows = "".join(
+            f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in versions.items()
+        )
+        out.append(
+            f"<table><thead><tr><th>{_esc(t('appendix.package', lang))}</th>"
+            f"<th>{_esc(t('appendix.version', lang))}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# --- page -------------------------------------------------------------------------------------
+
+
+def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None = None) -> str:
+    """The report of ``run_dir`` as one self-contained HTML string.
+
+    ``sweep`` (optional) is a sweep or Pareto Dataset drawn by
+    :func:`planner.report.figures.sweep_figure` in its own section.
+    """
+    text.check_lang(lang)
+    ds, summary, model_yaml = load_run(run_dir)
+    ds = with_display_names(ds, _data_dir(ds))
+    has_plan = "compute_eflops" in ds and "per_year" in summary
+    figs = build_figures(ds, lang) if has_plan else {}
+
+    sections = [_summary_section(ds, summary, lang)]
+    sections[0] += "\n" + "\n".join(_figure_html(i, f) for i, f in figs.get("summary", []))
+    sections[0] += "\n</section>"
+    shown = ["summary"]
+    for section in ("racks", "power", "flows", "costs"):
+        if figs.get(section):
+            sections.append(_section(section, figs[section], lang))
+            shown.append(section)
+    if sweep is not None:
+        sections.append(_section("sweep", [("sweep", F.sweep_figure(sweep, lang))], lang))
+        shown.append("sweep")
+    sections.append(_appendix(ds, summary, model_yaml, lang))
+    shown.append("appendix")
+
+    font = F.FONT_ZH if lang == "zh" else F.FONT_EN
+    css = CSS.replace("FONT", font).replace("PRINTpx", f"{PRINT_WIDTH_PX}px")
+    script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG)).replace("PRINT", str(PRINT_WIDTH_PX))
+    toc = "".join(f'<a href="#{s}">{_esc(t("section." + s, lang))}</a>' for s in shown)
+    scenario = summary.get("scenario", "")
+    generated = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    header = [
+        ("report.scenario", scenario),
+        ("summary.status", _status(summary, lang)),
+        ("report.generated", generated),
+    ]
+    description = summary.get("description") or ""
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    title = f"{t('report.title', lang)} · {scenario}"
+    version = (summary.get("versions") or {}).get("planner", "")
+    dl = "".join(f"<dt>{_esc(t(k, lang))}</dt><dd>{_esc(v)}</dd>" for k, v in header)
+    return f"""<!DOCTYPE html>
+<html lang="{html_lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="planner {_esc(version)}">
+<title>{_esc(title)}</title>
+<style>{css}</style>
+<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
+<script>{get_plotlyjs()}</script>
+</head>
+<body>
+<header class="top">
+<h1>{_esc(t("report.title", lang))}</h1>
+<p class="subtitle">{_esc(t("report.subtitle", lang))}</p>
+<dl>{dl}</dl>
+{f'<p class="description">{_esc(description)}</p>' if description else ""}
+</header>
+<nav class="toc">{toc}</nav>
+<main>
+{chr(10).join(sections)}
+</main>
+<footer>planner {_esc(version)} · {_esc(generated)}</footer>
+<script>{script}</script>
+</body>
+</html>
+"""
+
+
+def safe_stem(name: str) -> str:
+    """A file-name-safe version of a scenario name."""
+    stem = re.sub(r"[^\w.-]+", "_", str(name)).strip("._")
+    return stem or "report"
+
+
+def write_report(
+    run_dir: Path, out_file: Path, lang: str = "en", *, sweep: xr.Dataset | None = None
+) -> Path:
+    """Write the report of ``run_dir`` to ``out_file`` atomically and return its path.
+
+    The HTML goes to a temporary file in the same folder that replaces ``out_file`` in
+    one rename, so a reader never sees a half-written report.
+    """
+    page = render_report(Path(run_dir), lang, sweep=sweep)
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=out_file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_file

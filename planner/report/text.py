@@ -1,0 +1,522 @@
+"""Every piece of report text in English and Chinese, and number formatting for readers.
+
+One table, :data:`STRINGS`, maps a message id to its English and Chinese text; titles,
+axis labels, legends, section headings and sentences all come from it, so a translator
+edits one place. Sentences take ``str.format`` fields (``{year}``, ``{value}``).
+
+Numbers are formatted for officials rather than engineers: thousands separators, a few
+significant digits, and the unit in the reader's language (money in billion yuan in
+English and 亿元 in Chinese).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+LANGS = ("en", "zh")
+
+STRINGS: dict[str, dict[str, str]] = {
+    # --- page and sections ---------------------------------------------------------
+    "report.title": {"en": "Computing-power build-out plan", "zh": "算力基础设施建设规划"},
+    "report.subtitle": {
+        "en": "East Data, West Computing: where the racks go, how they are powered, what it costs",
+        "zh": "东数西算：机架布局、能源供给与成本",
+    },
+    "report.scenario": {"en": "Scenario", "zh": "情景"},
+    "report.generated": {"en": "Generated", "zh": "生成时间"},
+    "report.contents": {"en": "Contents", "zh": "目录"},
+    "report.run_dir": {"en": "Run folder", "zh": "运行目录"},
+    "report.no_plan": {
+        "en": "The solver returned no plan (status: {status}). Only the run's inputs are shown.",
+        "zh": "求解器未给出方案（状态：{status}），以下仅展示本次运行的输入。",
+    },
+    "section.summary": {"en": "Executive summary", "zh": "摘要"},
+    "section.racks": {"en": "Where the racks go", "zh": "机架布局"},
+    "section.power": {"en": "How they are powered", "zh": "能源供给"},
+    "section.flows": {"en": "East-west flows", "zh": "东西部算力调度"},
+    "section.costs": {"en": "Costs", "zh": "成本"},
+    "section.sweep": {"en": "What-if sweep", "zh": "情景分析"},
+    "section.appendix": {"en": "Data and assumptions", "zh": "数据与假设"},
+    # --- executive summary ---------------------------------------------------------
+    "summary.targets": {"en": "Targets and what the plan achieves", "zh": "目标与规划完成情况"},
+    "summary.indicator": {"en": "Indicator", "zh": "指标"},
+    "summary.target": {"en": "Target", "zh": "目标"},
+    "summary.achieved": {"en": "Achieved", "zh": "规划值"},
+    "summary.met": {"en": "met", "zh": "达成"},
+    "summary.missed": {"en": "short", "zh": "未达成"},
+    "summary.total_eflops": {"en": "Total computing power", "zh": "算力总规模"},
+    "summary.intelligent_share": {"en": "Intelligent (AI) share", "zh": "智能算力占比"},
+    "summary.green_share": {
+        "en": "Green power share, new hub capacity",
+        "zh": "枢纽新增算力绿电占比",
+    },
+    "summary.racks_total_std": {"en": "Racks in use", "zh": "在用机架"},
+    "summary.racks_new_std": {"en": "New racks built", "zh": "新建机架"},
+    "summary.cost": {"en": "Total cost", "zh": "总成本"},
+    "summary.emissions": {"en": "Emissions", "zh": "碳排放"},
+    "summary.energy": {"en": "Electricity use", "zh": "用电量"},
+    "summary.headline": {"en": "Headline figures", "zh": "主要数据"},
+    "summary.per_year": {"en": "{year}", "zh": "{year}年"},
+    "summary.objective": {
+        "en": "Objective (discounted total cost)",
+        "zh": "目标函数（折现总成本）",
+    },
+    "summary.all_met": {"en": "All targets are met.", "zh": "全部目标均已达成。"},
+    "summary.shortfall": {"en": "Shortfalls", "zh": "缺口"},
+    "summary.shortfall_line": {
+        "en": "In {year}, the {what} target falls short by {amount}.",
+        "zh": "{year}年，{what}目标存在缺口：{amount}。",
+    },
+    "summary.marginal": {"en": "What the targets cost at the margin", "zh": "目标的边际成本"},
+    "summary.marginal_none": {
+        "en": "No marginal costs were computed for this run.",
+        "zh": "本次运行未计算边际成本。",
+    },
+    "summary.binding": {"en": "Limits the plan presses against", "zh": "起约束作用的限制"},
+    "summary.binding_none": {
+        "en": "No site limit is binding.",
+        "zh": "没有起约束作用的站点限制。",
+    },
+    "summary.binding_line": {
+        "en": "{what} at {site} in {year}: {value} of {bound}",
+        "zh": "{year}年{site}{what}：{value}（上限 {bound}）",
+    },
+    "summary.explanation": {"en": "In the solver's words", "zh": "求解说明"},
+    "summary.status": {"en": "Solver status", "zh": "求解状态"},
+    "col.limit": {"en": "Limit", "zh": "限制"},
+    "col.site": {"en": "Site", "zh": "站点"},
+    "col.year": {"en": "Year", "zh": "年份"},
+    "col.value": {"en": "Value", "zh": "数值"},
+    "col.bound": {"en": "Bound", "zh": "上限"},
+    "col.constraint": {"en": "Target or rule", "zh": "目标或规则"},
+    "col.unit": {"en": "Unit", "zh": "单位"},
+    # marginal costs: constraint name -> label; unit ids below
+    "marginal.total_eflops": {"en": "One more EFLOPS of total compute", "zh": "每增加1 EFLOPS算力"},
+    "marginal.intelligent_share": {
+        "en": "One more point of intelligent (AI) share",
+        "zh": "智能算力占比每提高1个百分点",
+    },
+    "marginal.intelligent_eflops": {
+        "en": "One more EFLOPS of intelligent compute",
+        "zh": "每增加1 EFLOPS智能算力",
+    },
+    "marginal.green_share": {"en": "Green power rule", "zh": "绿电占比要求"},
+    "marginal.carbon_cap": {
+        "en": "One tonne less CO₂ (carbon cap)",
+        "zh": "每减少1吨二氧化碳（排放上限）",
+    },
+    "marginal.carbon": {"en": "One tonne less CO₂", "zh": "每减少1吨二氧化碳"},
+    "marginal.demand": {"en": "Serving one more EFLOPS of demand", "zh": "每多满足1 EFLOPS需求"},
+    "marginal.hourly_cfe": {"en": "Hourly clean-energy matching", "zh": "逐时清洁能源匹配"},
+    "marginal.total_compute_cny_per_eflops": {
+        "en": "One more EFLOPS of national compute",
+        "zh": "全国算力每增加1 EFLOPS",
+    },
+    "marginal.intelligent_share_cny_per_point": {
+        "en": "One more point of intelligent (AI) share",
+        "zh": "智能算力占比每提高1个百分点",
+    },
+    "marginal.intelligent_share_cny_per_eflops": {
+        "en": "Intelligent share rule, per EFLOPS",
+        "zh": "智能算力占比要求（每EFLOPS）",
+    },
+    "marginal.green_share_cny_per_point": {
+        "en": "One more point of green power share",
+        "zh": "绿电占比每提高1个百分点",
+    },
+    "marginal.green_share_cny_per_mwh": {
+        "en": "Green power rule, per MWh",
+        "zh": "绿电占比要求（每兆瓦时）",
+    },
+    "marginal.carbon_cap_cny_per_tco2": {
+        "en": "One tonne less CO₂ under the cap",
+        "zh": "排放上限每收紧1吨二氧化碳",
+    },
+    # shortfall names
+    "shortfall.total_eflops": {"en": "total computing power", "zh": "算力总规模"},
+    "shortfall.intelligent_share": {"en": "intelligent (AI) share", "zh": "智能算力占比"},
+    "shortfall.demand": {"en": "demand", "zh": "算力需求"},
+    "shortfall.green_share": {"en": "green power", "zh": "绿电占比"},
+    "shortfall.hourly_cfe": {"en": "hourly clean-energy", "zh": "逐时清洁能源"},
+    "shortfall.carbon_cap": {"en": "carbon cap", "zh": "碳排放上限"},
+    # binding limit names
+    "limit.rack_limit_std": {"en": "Rack limit", "zh": "机架规模上限"},
+    "limit.solar_limit_mw": {"en": "Solar capacity limit", "zh": "光伏装机上限"},
+    "limit.wind_limit_mw": {"en": "Wind capacity limit", "zh": "风电装机上限"},
+    "limit.hydro_limit_mw": {"en": "Hydro contract limit", "zh": "水电合同上限"},
+    "limit.grid_limit_mw": {"en": "Grid connection limit", "zh": "电网接入上限"},
+    "limit.build_limit_std_per_year": {"en": "Build-rate limit", "zh": "年度建设速度上限"},
+    # statuses
+    "status.optimal": {"en": "optimal", "zh": "最优"},
+    "status.feasible": {"en": "feasible (not proven optimal)", "zh": "可行（未证明最优）"},
+    "status.infeasible": {"en": "infeasible", "zh": "不可行"},
+    "status.time_limit": {"en": "stopped at the time limit", "zh": "达到时间上限"},
+    "status.error": {"en": "error", "zh": "出错"},
+    # --- section intros --------------------------------------------------------------
+    "intro.racks": {
+        "en": "New racks by site, class and year. Bubbles are placed at each cluster's "
+        "longitude and latitude and sized by the new racks built over the plan.",
+        "zh": "按站点、类别和年份的新建机架。气泡位于各集群的经纬度，大小表示规划期内新建机架数。",
+    },
+    "intro.power": {
+        "en": "The energy that powers each site, the hourly balance on the representative "
+        "days, the green-power share against the rule, and emissions.",
+        "zh": "各站点的能源构成、典型日逐时电力平衡、绿电占比与政策要求的对比，以及碳排放。",
+    },
+    "intro.flows": {
+        "en": "Compute demand by origin region and service, and the sites that serve it. "
+        "Link colours show the service's latency tier.",
+        "zh": "按需求来源地区和业务类型的算力需求及承接站点。连线颜色表示业务的时延等级。",
+    },
+    "intro.costs": {
+        "en": "Annual costs (undiscounted) by component and by hub.",
+        "zh": "按成本构成和枢纽划分的年度成本（未折现）。",
+    },
+    "intro.appendix": {
+        "en": "Every input table with its sources and the confidence of its figures, the "
+        "model file this run used, and how the solver did.",
+        "zh": "各输入数据表的来源及可信度、本次运行所用模型文件，以及求解情况。",
+    },
+    "appendix.data_dir": {"en": "Data folder", "zh": "数据目录"},
+    "appendix.no_data_dir": {
+        "en": "The data folder this run was solved with is not available on this machine, "
+        "so the sources of the inputs cannot be listed here.",
+        "zh": "本机上没有本次运行所用的数据目录，无法列出输入数据的来源。",
+    },
+    "appendix.tables": {"en": "Input tables", "zh": "输入数据表"},
+    "appendix.table": {"en": "Table", "zh": "数据表"},
+    "appendix.rows": {"en": "Rows", "zh": "行数"},
+    "appendix.confidence": {"en": "Confidence (rows)", "zh": "可信度（行数）"},
+    "appendix.sources_used": {"en": "Sources", "zh": "来源"},
+    "appendix.missing_table": {"en": "not in the data folder", "zh": "数据目录中没有该表"},
+    "appendix.bibliography": {"en": "Sources", "zh": "参考来源"},
+    "appendix.source_id": {"en": "Id", "zh": "编号"},
+    "appendix.issuer": {"en": "Issuer", "zh": "发布机构"},
+    "appendix.document": {"en": "Document", "zh": "文件"},
+    "appendix.date": {"en": "Date", "zh": "日期"},
+    "appendix.url": {"en": "Address", "zh": "网址"},
+    "appendix.model_file": {"en": "Model file used", "zh": "所用模型文件"},
+    "appendix.no_model_file": {
+        "en": "The run folder holds no model.yaml.",
+        "zh": "运行目录中没有 model.yaml。",
+    },
+    "appendix.solver": {"en": "Solver", "zh": "求解器"},
+    "appendix.status": {"en": "Status", "zh": "状态"},
+    "appendix.gap": {"en": "MIP gap", "zh": "混合整数间隙"},
+    "appendix.message": {"en": "Solver message", "zh": "求解器信息"},
+    "appendix.time_slices": {"en": "Time slices", "zh": "时间切片"},
+    "appendix.timings": {"en": "Timings", "zh": "耗时"},
+    "appendix.versions": {"en": "Versions", "zh": "软件版本"},
+    "appendix.step": {"en": "Step", "zh": "步骤"},
+    "appendix.seconds": {"en": "Seconds", "zh": "秒"},
+    "appendix.package": {"en": "Package", "zh": "软件包"},
+    "appendix.version": {"en": "Version", "zh": "版本"},
+    "timing.load": {"en": "load inputs", "zh": "读取输入"},
+    "timing.build": {"en": "build model", "zh": "构建模型"},
+    "timing.solve": {"en": "solve (total)", "zh": "求解（合计）"},
+    "timing.highs": {"en": "HiGHS", "zh": "HiGHS"},
+    "timing.duals_and_extract": {"en": "marginal costs and extraction", "zh": "边际成本与结果提取"},
+    "timing.write": {"en": "write run folder", "zh": "写入运行目录"},
+    "confidence.high": {"en": "high", "zh": "高"},
+    "confidence.medium": {"en": "medium", "zh": "中"},
+    "confidence.low": {"en": "low", "zh": "低"},
+    "confidence.assumption": {"en": "assumption", "zh": "假设"},
+    # --- figures -------------------------------------------------------------------
+    "fig.targets.title": {
+        "en": "Computing power: plan against target",
+        "zh": "算力规模：规划值与目标",
+    },
+    "fig.map.title": {
+        "en": "New racks by cluster (bubble area)",
+        "zh": "各集群新建机架（气泡面积）",
+    },
+    "fig.map.note": {
+        "en": "Positions by longitude and latitude; no map background.",
+        "zh": "按经纬度定位，不含底图。",
+    },
+    "fig.racks_hub.title": {
+        "en": "New racks by hub, class and year",
+        "zh": "各枢纽分类别、分年度新建机架",
+    },
+    "fig.mix.title": {"en": "Energy by source and site", "zh": "各站点能源构成"},
+    "fig.dispatch.title": {
+        "en": "Hourly power balance, representative days, {year}",
+        "zh": "典型日逐时电力平衡（{year}年）",
+    },
+    "fig.dispatch.window": {
+        "en": "Hourly power balance, four sample weeks, {year}",
+        "zh": "逐时电力平衡（{year}年，四个样本周）",
+    },
+    "fig.dispatch.choose": {"en": "Site:", "zh": "站点："},
+    "fig.dispatch.day": {"en": "Day {day}", "zh": "第{day}日"},
+    "fig.dispatch.day_weight": {"en": "Day {day} (×{weight})", "zh": "第{day}日（×{weight}）"},
+    "fig.green.title": {
+        "en": "Green power share by hub against the rule",
+        "zh": "各枢纽绿电占比与政策要求",
+    },
+    "fig.green.rule": {"en": "Rule: {value}", "zh": "要求：{value}"},
+    "fig.emissions.title": {"en": "Emissions by site", "zh": "各站点碳排放"},
+    "fig.flows.title": {
+        "en": "Where demand is served, {year}",
+        "zh": "算力需求承接去向（{year}年）",
+    },
+    "fig.flows.unserved": {"en": "Not served", "zh": "未满足"},
+    "fig.cost_component.title": {"en": "Annual cost by component", "zh": "年度成本构成"},
+    "fig.cost_hub.title": {"en": "Annual cost by hub", "zh": "各枢纽年度成本"},
+    "fig.cost_hub.partial": {
+        "en": "Annual cost by hub: electricity, certificates, carbon and rack O&M "
+        "(investment not split by site)",
+        "zh": "各枢纽年度成本：电费、绿证、碳价与机架运维（投资未按站点拆分）",
+    },
+    "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
+    "axis.year": {"en": "Year", "zh": "年份"},
+    "axis.hour": {"en": "Hour of the representative days", "zh": "典型日小时"},
+    "axis.longitude": {"en": "Longitude", "zh": "经度"},
+    "axis.latitude": {"en": "Latitude", "zh": "纬度"},
+    "axis.site": {"en": "Site", "zh": "站点"},
+    "axis.hub": {"en": "Hub", "zh": "枢纽"},
+    "legend.target": {"en": "Target", "zh": "目标"},
+    "legend.achieved": {"en": "Plan", "zh": "规划"},
+    "legend.load": {"en": "Facility load", "zh": "设施负荷"},
+    "legend.charge": {"en": "Battery charging", "zh": "储能充电"},
+    "legend.discharge": {"en": "Battery discharge", "zh": "储能放电"},
+    "legend.curtailment": {"en": "Curtailment", "zh": "弃电"},
+    # --- variables (long names for axes) -------------------------------------------
+    "var.racks_new": {"en": "New racks", "zh": "新建机架"},
+    "var.racks_total": {"en": "Racks in use", "zh": "在用机架"},
+    "var.compute_eflops": {"en": "Computing power", "zh": "算力"},
+    "var.target_total_eflops": {"en": "Computing power", "zh": "算力"},
+    "var.energy_mix_mwh": {"en": "Energy", "zh": "电量"},
+    "var.emissions_tco2": {"en": "Emissions", "zh": "碳排放"},
+    "var.cost_cny": {"en": "Cost", "zh": "成本"},
+    "var.green_share": {"en": "Green share", "zh": "绿电占比"},
+    "var.facility_load_mw": {"en": "Power", "zh": "功率"},
+    "var.served_eflops": {"en": "Compute served", "zh": "承接算力"},
+    "var.objective_cny": {"en": "Total cost", "zh": "总成本"},
+    # --- categories ------------------------------------------------------------------
+    "class.general": {"en": "General", "zh": "通用算力"},
+    "class.intelligent": {"en": "Intelligent (AI)", "zh": "智能算力"},
+    "class.supercomputing": {"en": "Supercomputing", "zh": "超算算力"},
+    "source.grid": {"en": "Grid", "zh": "电网"},
+    "source.solar": {"en": "Solar", "zh": "光伏"},
+    "source.wind": {"en": "Wind", "zh": "风电"},
+    "source.hydro": {"en": "Hydro", "zh": "水电"},
+    "source.battery_net": {"en": "Battery (net)", "zh": "储能（净）"},
+    "source.battery": {"en": "Battery", "zh": "储能"},
+    "source.certificates": {"en": "Green certificates", "zh": "绿证"},
+    "service.realtime": {"en": "Real-time", "zh": "实时"},
+    "service.interactive": {"en": "Interactive", "zh": "交互"},
+    "service.batch": {"en": "Batch", "zh": "批处理"},
+    "service.tier": {"en": "{service} (≤ {ms} ms)", "zh": "{service}（≤{ms}毫秒）"},
+    "service.tier_none": {"en": "{service} (no limit)", "zh": "{service}（无时延要求）"},
+    "hub.outside": {"en": "Outside the hubs", "zh": "枢纽外"},
+    "ew.east": {"en": "east", "zh": "东部"},
+    "ew.west": {"en": "west", "zh": "西部"},
+    "ew.none": {"en": "other", "zh": "其他"},
+    "component.capex_racks": {"en": "Rack investment", "zh": "机架投资"},
+    "component.capex_energy": {"en": "Solar, wind and battery investment", "zh": "风光储投资"},
+    "component.om": {"en": "Operation and maintenance", "zh": "运维"},
+    "component.rack_capex": {"en": "Rack investment", "zh": "机架投资"},
+    "component.rack_om": {"en": "Rack O&M", "zh": "机架运维"},
+    "component.campus": {"en": "Campus phases", "zh": "园区建设"},
+    "component.solar": {"en": "Solar", "zh": "光伏"},
+    "component.wind": {"en": "Wind", "zh": "风电"},
+    "component.battery": {"en": "Battery", "zh": "储能"},
+    "component.hydro": {"en": "Hydro contracts", "zh": "水电合同"},
+    "component.grid_energy": {"en": "Grid electricity", "zh": "电网购电"},
+    "component.energy": {"en": "Electricity", "zh": "电费"},
+    "component.transfer": {"en": "Data transfer", "zh": "数据传输"},
+    "component.certificates": {"en": "Green certificates", "zh": "绿证"},
+    "component.gec": {"en": "Green certificates", "zh": "绿证"},
+    "component.carbon": {"en": "Carbon price", "zh": "碳价"},
+    "component.penalty": {"en": "Shortfall penalty", "zh": "缺口惩罚"},
+    "component.shortfall_penalty": {"en": "Shortfall penalty", "zh": "缺口惩罚"},
+    # --- units -------------------------------------------------------------------------
+    "unit.EFLOPS": {"en": "EFLOPS", "zh": "EFLOPS"},
+    "unit.std_rack": {"en": "standard racks", "zh": "标准机架"},
+    "unit.MW": {"en": "MW", "zh": "兆瓦"},
+    "unit.MWh": {"en": "MWh", "zh": "兆瓦时"},
+    "unit.MWh/year": {"en": "MWh per year", "zh": "兆瓦时/年"},
+    "unit.TWh/year": {"en": "TWh per year", "zh": "太瓦时/年"},
+    "unit.tCO2": {"en": "t CO₂", "zh": "吨二氧化碳"},
+    "unit.tCO2/year": {"en": "t CO₂ per year", "zh": "吨二氧化碳/年"},
+    "unit.MtCO2": {"en": "million t CO₂", "zh": "百万吨二氧化碳"},
+    "unit.MtCO2/year": {"en": "million t CO₂ per year", "zh": "百万吨二氧化碳/年"},
+    "unit.CNY": {"en": "yuan", "zh": "元"},
+    "unit.CNY/year": {"en": "yuan per year", "zh": "元/年"},
+    "unit.bnCNY": {"en": "billion yuan", "zh": "亿元"},
+    "unit.bnCNY/year": {"en": "billion yuan per year", "zh": "亿元/年"},
+    "unit.ms": {"en": "ms", "zh": "毫秒"},
+    "unit.km": {"en": "km", "zh": "公里"},
+    "unit.%": {"en": "%", "zh": "%"},
+    "unit.degree_east": {"en": "°E", "zh": "°E"},
+    "unit.degree_north": {"en": "°N", "zh": "°N"},
+    "unit.CNY/EFLOPS": {"en": "yuan per EFLOPS", "zh": "元/EFLOPS"},
+    "unit.CNY/point": {"en": "yuan per percentage point", "zh": "元/百分点"},
+    "unit.CNY/tCO2": {"en": "yuan per t CO₂", "zh": "元/吨二氧化碳"},
+    "unit.CNY/MWh": {"en": "yuan per MWh", "zh": "元/兆瓦时"},
+    "unit.EFLOPS of intelligent compute": {
+        "en": "EFLOPS of intelligent compute",
+        "zh": "EFLOPS智能算力",
+    },
+    "unit.EFLOPS of demand": {"en": "EFLOPS of demand", "zh": "EFLOPS需求"},
+    "unit.MWh of green supply": {"en": "MWh of green supply", "zh": "兆瓦时绿电"},
+    "unit.MWh of hourly-matched clean supply": {
+        "en": "MWh of hourly-matched clean supply",
+        "zh": "兆瓦时逐时匹配清洁电力",
+    },
+    "unit.tCO2 above the cap": {"en": "t CO₂ above the cap", "zh": "吨二氧化碳（超出上限）"},
+    "unit.MW/std_rack": {"en": "MW per standard rack", "zh": "兆瓦/标准机架"},
+}
+
+# Marginal-cost unit by constraint name, used when summary.json gives none.
+MARGINAL_UNITS: dict[str, str] = {
+    "total_eflops": "CNY/EFLOPS",
+    "intelligent_eflops": "CNY/EFLOPS",
+    "intelligent_share": "CNY/point",
+    "carbon_cap": "CNY/tCO2",
+    "carbon": "CNY/tCO2",
+    "green_share": "CNY/MWh",
+    "hourly_cfe": "CNY/MWh",
+    "demand": "CNY/EFLOPS",
+}
+
+# The marginal costs a reader looks for first, in this order; the rest follow.
+MARGINAL_ORDER = (
+    "total_compute_cny_per_eflops",
+    "total_eflops",
+    "intelligent_share_cny_per_point",
+    "intelligent_share",
+    "green_share_cny_per_point",
+    "green_share",
+    "carbon_cap_cny_per_tco2",
+    "carbon_cap",
+)
+
+
+def marginal_unit(name: str) -> str:
+    """Unit of a marginal cost from its name (``..._cny_per_eflops`` -> CNY/EFLOPS)."""
+    if name in MARGINAL_UNITS:
+        return MARGINAL_UNITS[name]
+    for suffix, unit_id in (
+        ("_cny_per_eflops", "CNY/EFLOPS"),
+        ("_cny_per_point", "CNY/point"),
+        ("_cny_per_mwh", "CNY/MWh"),
+        ("_cny_per_tco2", "CNY/tCO2"),
+    ):
+        if name.endswith(suffix):
+            return unit_id
+    return "CNY"
+
+
+# Money shown in units of this many yuan: billion in English, 亿 (1e8) in Chinese.
+MONEY_SCALE = {"en": 1e9, "zh": 1e8}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+def t(key: str, lang: str, default: str | None = None, **fields: Any) -> str:
+    """The text of message ``key`` in ``lang``, with ``fields`` filled in.
+
+    An unknown key gives ``default`` (or the key itself) so that a new component or
+    constraint name coming from the model still shows, untranslated, instead of failing.
+    """
+    entry = STRINGS.get(key)
+    text = entry[lang] if entry else (default if default is not None else key)
+    return text.format(**fields) if fields else text
+
+
+def has(key: str) -> bool:
+    return key in STRINGS
+
+
+def category(kind: str, value: Any, lang: str) -> str:
+    """A category name (``class``, ``source``, ``service``, ``component``...) in ``lang``."""
+    value = str(value)
+    return t(f"{kind}.{value}", lang, default=value.replace("_", " "))
+
+
+def unit(units: str | None, lang: str) -> str:
+    """A unit string from ``attrs["units"]`` in the reader's language ('' for none)."""
+    if units in (None, "", "1", "-"):
+        return ""
+    return t(f"unit.{units}", lang, default=str(units))
+
+
+def axis_title(name: str, attrs: dict[str, Any], lang: str, units: str | None = None) -> str:
+    """``Long name (unit)`` for variable ``name``, from the strings table or its attrs."""
+    label = t(f"var.{name}", lang, default=str(attrs.get("long_name") or name))
+    if label and lang == "en":
+        label = label[0].upper() + label[1:]
+    return with_unit(label, unit(units if units is not None else attrs.get("units"), lang), lang)
+
+
+def with_unit(label: str, unit_text: str, lang: str) -> str:
+    """``label (unit)``; full-width brackets in Chinese."""
+    if not unit_text:
+        return label
+    return f"{label}（{unit_text}）" if lang == "zh" else f"{label} ({unit_text})"
+
+
+def colon(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def number(value: Any, digits: int = 3, lang: str = "en") -> str:
+    """A number for readers: thousands separators and about ``digits`` significant digits."""
+    if value is None:
+        return "–"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = max(0, digits - 1 - magnitude)
+    out = f"{x:,.{decimals}f}"
+    # 5 rather than 5.00: trailing zeros after the point say nothing to a reader.
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
+def percent(frac: Any, lang: str = "en", digits: int = 1) -> str:
+    """A fraction (0.35) as a percentage (35.0 %; Chinese 35.0%)."""
+    if frac is None:
+        return "–"
+    try:
+        x = float(frac)
+    except (TypeError, ValueError):
+        return str(frac)
+    if math.isnan(x):
+        return "–"
+    sep = "" if lang == "zh" else " "
+    return f"{100 * x:,.{digits}f}{sep}%"
+
+
+def quantity(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
+    """``value`` with its unit in ``lang``; money is scaled to billion yuan / 亿元."""
+    if units in ("CNY", "CNY/year") and value is not None:
+        try:
+            x = float(value) / MONEY_SCALE[lang]
+        except (TypeError, ValueError):
+            return str(value)
+        return f"{number(x, digits + 1, lang)} {unit('bn' + units, lang)}"
+    if units == "1":
+        return percent(value, lang)
+    u = unit(units, lang)
+    text = number(value, digits, lang)
+    return f"{text} {u}" if u else text
+
+
+def money_axis(units: str, lang: str) -> tuple[float, str]:
+    """The scale and unit label to plot money in (billion yuan / 亿元)."""
+    return MONEY_SCALE[lang], unit("bn" + units, lang)

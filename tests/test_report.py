@@ -1,0 +1,498 @@
+"""The HTML report, checked as a reader would: in a real (headless) browser, offline.
+
+Built on the synthetic run folder of tests/report_fixture.py until a real solved run
+exists. The browser test needs Chromium: it is skipped with a reason when absent, and
+fails instead when the environment variable CI is set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+from plotly.offline import get_plotlyjs
+
+from planner.errors import InputError
+from planner.report import figures as F
+from planner.report import text
+from planner.report.cli import report_command
+from planner.report.page import render_report, write_report
+from planner.results import read_run
+
+try:
+    from tests.report_fixture import make_run_folder, make_unsolved_run_folder
+except ImportError:  # tests/ is not a package
+    from report_fixture import make_run_folder, make_unsolved_run_folder
+
+REPO = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LANGS = ("en", "zh")
+MAX_REPORT_BYTES = 10_000_000
+
+# The unit each figure's value axis (or title, for the Sankey) must name, by language.
+FIGURE_UNITS = {
+    "targets": ("EFLOPS", "EFLOPS"),
+    "site_map": ("°E", "°E"),
+    "racks_by_hub": ("standard racks", "标准机架"),
+    "energy_mix": ("TWh", "太瓦时"),
+    "dispatch": ("MW", "兆瓦"),
+    "green_share": ("%", "%"),
+    "emissions": ("t CO₂", "吨二氧化碳"),
+    "flows": ("EFLOPS", "EFLOPS"),
+    "cost_by_component": ("billion yuan", "亿元"),
+    "cost_by_hub": ("billion yuan", "亿元"),
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_run_folder(tmp_path_factory.mktemp("report") / "run")
+
+
+@pytest.fixture(scope="module")
+def results(run_dir: Path) -> xr.Dataset:
+    ds, _summary = read_run(run_dir)
+    return ds
+
+
+@pytest.fixture(scope="module")
+def reports(run_dir: Path) -> dict[str, Path]:
+    out = run_dir.parent / "reports"
+    return {lang: write_report(run_dir, out / f"report_{lang}.html", lang) for lang in LANGS}
+
+
+# --- figures, each alone ----------------------------------------------------------------
+
+
+def _axis_titles(fig: go.Figure) -> list[str]:
+    titles = []
+    for name in dir(fig.layout):
+        if re.fullmatch(r"[xy]axis\d*", name):
+            axis = getattr(fig.layout, name)
+            if axis is not None and axis.title is not None and axis.title.text:
+                titles.append(axis.title.text)
+    return titles
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("fig_id", "func"), [(i, f) for _s, i, f in F.FIGURES])
+def test_each_figure_alone(results: xr.Dataset, fig_id: str, func, lang: str) -> None:
+    fig = func(results, lang)
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) > 0
+    assert all(len(trace.to_plotly_json()) > 1 for trace in fig.data)
+    title = fig.layout.title.text
+    assert title
+    unit = FIGURE_UNITS[fig_id][LANGS.index(lang)]
+    if fig_id == "flows":
+        assert unit in title
+    else:
+        titles = _axis_titles(fig)
+        assert len(titles) >= 2, titles
+        assert any(unit in t for t in titles), (unit, titles)
+    if lang == "zh":
+        assert CJK.search(title), title
+        assert all(CJK.search(t) for t in _axis_titles(fig)), _axis_titles(fig)
+    else:
+        assert not CJK.search(title)
+
+
+def test_dispatch_menu_picks_each_site(results: xr.Dataset) -> None:
+    fig = F.dispatch_figure(results, "en")
+    buttons = fig.layout.updatemenus[0].buttons
+    assert len(buttons) == results.sizes["site"]
+    per_site = len(fig.data) // results.sizes["site"]
+    for i, button in enumerate(buttons):
+        visible = button.args[0]["visible"]
+        assert sum(visible) == per_site
+        assert all(visible[i * per_site : (i + 1) * per_site])
+    # Supply minus charging and curtailment equals the load in every hour.
+    first = [tr for tr in fig.data if tr.visible is True]
+    supply = sum(np.asarray(tr.y, dtype=float) for tr in first if tr.stackgroup)
+    load = np.asarray(first[-1].y, dtype=float)
+    np.testing.assert_allclose(supply, load, atol=0.5)
+
+
+def test_map_is_cartesian_with_equal_aspect(results: xr.Dataset) -> None:
+    fig = F.site_map(results, "zh")
+    assert all(tr.type == "scatter" for tr in fig.data)  # no geo trace: nothing fetched
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    labels = next(tr for tr in fig.data if tr.mode == "markers+text").text
+    assert "庆阳集群" in labels
+
+
+def test_cost_by_hub_complete_or_partial(results: xr.Dataset) -> None:
+    partial = F.cost_by_hub(results, "en")
+    assert "investment not split" in partial.layout.title.text
+    # The site-by-site electricity cost matches the model's formula, summed nationally.
+    site_cost, complete = F.site_costs(results)
+    assert not complete
+    w = results["timestep_weight_h"]
+    expected = (results["grid_import_mw"] * w * results["price_multiplier"]).sum(
+        "timestep"
+    ) * results["electricity_price_cny_per_mwh"] + (results["hydro_mw"] * w).sum(
+        "timestep"
+    ) * results["hydro_price_cny_per_mwh"]
+    np.testing.assert_allclose(
+        site_cost.sel(component="energy").transpose("site", "year").values,
+        expected.transpose("site", "year").values,
+    )
+    # With costs by site in the run, the figure shows every component.
+    full = results["cost_cny"].expand_dims(site=results["site"].values) / results.sizes["site"]
+    ds = results.assign(site_cost_cny=full.transpose("site", "component", "year"))
+    fig = F.cost_by_hub(ds, "zh")
+    assert fig.layout.title.text == text.t("fig.cost_hub.title", "zh")
+    assert {tr.name for tr in fig.data} >= {text.t("component.capex_racks", "zh")}
+
+
+def test_figures_tolerate_optional_variables(results: xr.Dataset) -> None:
+    ds = results.drop_vars(["gec_mwh", "green_share", "electricity_price_cny_per_mwh"])
+    ds = ds.drop_vars(["om_cny_per_std_rack_year", "carbon_price_cny_per_tco2"])
+    # Green share without a hub dimension, derived from its parts.
+    ds["green_supply_mwh"] = ds["green_supply_mwh"].sum("hub")
+    ds["new_capacity_energy_mwh"] = ds["new_capacity_energy_mwh"].sum("hub")
+    for _section, fig_id, func in F.FIGURES:
+        fig = func(ds, "en")
+        assert isinstance(fig, go.Figure), fig_id
+    assert len(F.green_share_figure(ds, "en").data) > 0
+    empty = F.cost_by_hub(ds, "en")
+    assert len(empty.data) == 0 and empty.layout.annotations
+
+
+def test_sweep_extension_point(run_dir: Path, tmp_path: Path) -> None:
+    sweep = xr.Dataset(
+        {
+            "objective_cny": ("point", [2.0e11, 2.2e11, 2.6e11]),
+            "emissions_tco2": ("point", [9.0e7, 7.5e7, 6.0e7]),
+        },
+        coords={"point": ["carbon 0", "carbon 100", "carbon 200"]},
+    )
+    fig = F.sweep_figure(sweep, "zh")
+    assert len(fig.data) == 1 and CJK.search(fig.layout.title.text)
+    out = write_report(run_dir, tmp_path / "sweep.html", "en", sweep=sweep)
+    assert 'id="sweep"' in out.read_text(encoding="utf-8")
+
+
+def test_strings_table_is_bilingual() -> None:
+    for key, entry in text.STRINGS.items():
+        assert set(entry) == {"en", "zh"}, key
+        assert entry["en"] and entry["zh"], key
+        if key.startswith(("section.", "fig.", "summary.", "intro.", "appendix.")):
+            if not key.endswith((".per_year",)):
+                assert CJK.search(entry["zh"]), key
+    assert text.number(1234567.891) == "1,234,568"
+    assert text.number(5.0) == "5"
+    assert text.quantity(3.4e11, "CNY", "en") == "340 billion yuan"
+    assert text.quantity(3.4e11, "CNY", "zh") == "3,400 亿元"
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+class _Elements(HTMLParser):
+    """Collects tags with their attributes, and the data-key numbers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.numbers: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if "data-key" in attributes:
+            self.numbers[attributes["data-key"] or ""] = attributes.get("data-value") or "null"
+
+
+def _parse(page: str) -> _Elements:
+    parser = _Elements()
+    parser.feed(page)
+    return parser
+
+
+def _lookup(summary: dict, key: str) -> float | None:
+    node = summary
+    parts = key.split(".")
+    if parts[-2:-1] == ["cost_cny"] and parts[-1] == "total":
+        return sum(node["per_year"][parts[1]]["cost_cny"].values())
+    for part in parts:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def test_summary_numbers_equal_summary_json(run_dir: Path, reports: dict[str, Path]) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    for lang in LANGS:
+        numbers = _parse(reports[lang].read_text(encoding="utf-8")).numbers
+        for year in ("2024", "2025"):
+            for key in (
+                "total_eflops",
+                "target_total_eflops",
+                "intelligent_share",
+                "target_intelligent_share",
+                "green_share",
+                "target_green_share",
+                "emissions_tco2",
+                "racks_new_std",
+                "cost_cny.total",
+            ):
+                assert f"per_year.{year}.{key}" in numbers, (lang, year, key)
+        for key in (
+            "marginal_costs.total_compute_cny_per_eflops.2025",
+            "marginal_costs.intelligent_share_cny_per_point.2025",
+            "marginal_costs.green_share_cny_per_point.('gansu', 2025)",
+            "shortfall.demand.2025",
+            "objective_cny",
+        ):
+            assert key in numbers, key
+        assert any(k.startswith("binding_limits.") for k in numbers)
+        for key, raw in numbers.items():
+            shown = json.loads(raw)
+            expected = _lookup(summary, key)
+            if expected is None:
+                assert shown is None, key
+            else:
+                assert math.isclose(shown, expected, rel_tol=1e-12, abs_tol=1e-12), key
+
+
+def test_shortfall_in_plain_words(reports: dict[str, Path]) -> None:
+    en = reports["en"].read_text(encoding="utf-8")
+    assert "the demand target falls short by" in en
+    zh = reports["zh"].read_text(encoding="utf-8")
+    assert "算力需求目标存在缺口" in zh
+
+
+def test_user_text_is_escaped(tmp_path: Path) -> None:
+    evil = "<script>alert(1)</script>"
+    run = make_run_folder(
+        tmp_path / "evil",
+        scenario=evil,
+        description='<img src=x onerror="alert(2)">',
+        site_names_en=['<b onmouseover="alert(3)">Q</b>', "Yangtze & co", "Outside"],
+        with_data=False,
+    )
+    for lang in LANGS:
+        page = render_report(run, lang)
+        # This run has no data folder: the appendix says so instead of listing sources.
+        assert {"en": "is not available on this machine", "zh": "没有本次运行所用的数据目录"}[
+            lang
+        ] in page
+        assert evil not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<img src=x" not in page and 'onmouseover="alert' not in page
+        tags = _parse(page).tags
+        assert not [a for tag, a in tags if tag == "img"]
+        assert all("onerror" not in a and "onmouseover" not in a for _t, a in tags)
+    # The default output name is file-safe whatever the scenario is called.
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(report_command, [str(run)], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    written = list((tmp_path / "reports").glob("*.html"))
+    assert len(written) == 1 and "<" not in written[0].name and "/" not in written[0].stem
+
+
+def test_self_contained(reports: dict[str, Path]) -> None:
+    plotly_head = get_plotlyjs()[:500]
+    for lang, path in reports.items():
+        page = path.read_text(encoding="utf-8")
+        assert path.stat().st_size < MAX_REPORT_BYTES
+        assert page.count(plotly_head) == 1, "plotly.js must be embedded exactly once"
+        tags = _parse(page).tags
+        for tag, attrs in tags:
+            for name in ("src", "href", "srcset", "data", "poster", "action"):
+                value = (attrs.get(name) or "").strip().lower()
+                assert not value.startswith(("http:", "https:", "//", "ftp:")), (tag, attrs)
+            if tag == "link":
+                assert (attrs.get("rel") or "") not in ("stylesheet", "preload", "prefetch")
+        scripts = [a for tag, a in tags if tag == "script"]
+        assert all(not a.get("src") for a in scripts)
+        assert "@import" not in page.split(plotly_head)[0]
+        assert "@font-face" not in page.replace(get_plotlyjs(), "")
+        assert "@media print" in page
+        expected = "zh-CN" if lang == "zh" else "en"
+        assert f'<html lang="{expected}">' in page
+    assert "Noto Sans CJK SC" in reports["zh"].read_text(encoding="utf-8")
+
+
+def test_write_is_atomic_and_checks_the_run_folder(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "r.html"
+    write_report(run_dir, out, "en")
+    before = out.read_bytes()
+    not_a_run = tmp_path / "empty"
+    not_a_run.mkdir()
+    with pytest.raises(InputError, match="is not a run folder"):
+        write_report(not_a_run, out, "en")
+    with pytest.raises(InputError, match="is not a folder"):
+        write_report(tmp_path / "missing", out, "en")
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["r.html"]  # no temp file left
+    result = CliRunner().invoke(report_command, [str(not_a_run)])
+    assert isinstance(result.exception, InputError)
+
+
+def test_cli_writes_the_report(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli" / "national.html"
+    result = CliRunner().invoke(report_command, [str(run_dir), "--lang", "zh", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert '<html lang="zh-CN">' in out.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(report_command, [str(run_dir), "--lang", "fr"])
+    assert bad.exit_code == 2
+
+
+def test_run_without_a_plan_still_reports(tmp_path: Path) -> None:
+    run = make_unsolved_run_folder(tmp_path / "no_plan")
+    page = render_report(run, "zh")
+    assert "求解器未给出方案" in page and "不可行" in page
+    assert 'id="appendix"' in page and 'data-plot="' not in page
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+# Injected first in <head> of the page under test: records script errors, console errors
+# and any resource that is not file:/data:/blob: into a <pre> the DOM dump carries.
+PROBE = """<script>
+(function () {
+  var log = [];
+  function put(kind, msg) {
+    log.push(kind + ': ' + msg);
+    var el = document.getElementById('__probe');
+    if (!el) {
+      el = document.createElement('pre'); el.id = '__probe';
+      (document.body || document.documentElement).appendChild(el);
+    }
+    el.textContent = log.join('\\n');
+  }
+  window.addEventListener('error', function (e) {
+    var t = e.target || {};
+    put('error', e.message || ('resource failed: ' + (t.src || t.href || t.tagName)));
+  }, true);
+  window.addEventListener('unhandledrejection', function (e) {
+    put('error', 'rejection ' + e.reason);
+  });
+  var ce = console.error;
+  console.error = function () {
+    put('error', Array.prototype.join.call(arguments, ' '));
+    ce.apply(console, arguments);
+  };
+  try {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (en) {
+        if (!/^(file|data|blob|about):/.test(en.name)) { put('network', en.name); }
+      });
+    }).observe({type: 'resource', buffered: true});
+  } catch (err) { put('error', 'no PerformanceObserver: ' + err); }
+  window.addEventListener('load', function () {
+    setTimeout(function () {
+      performance.getEntriesByType('resource').forEach(function (en) {
+        if (!/^(file|data|blob|about):/.test(en.name)) { put('network', en.name); }
+      });
+      put('done', document.querySelectorAll('.js-plotly-plot').length);
+    }, 300);
+  });
+})();
+</script>"""
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _chromium_args(binary: str, profile: Path) -> list[str]:
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=10000",
+    ]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    binary = _chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI for the report browser test")
+        pytest.skip("Chromium is not installed (apt-get install chromium); browser test skipped")
+    return binary
+
+
+def test_report_renders_offline_in_chromium(
+    chromium: str, reports: dict[str, Path], tmp_path: Path
+) -> None:
+    jobs = {}
+    for lang, path in reports.items():
+        page = path.read_text(encoding="utf-8")
+        probed = tmp_path / f"probed_{lang}.html"
+        probed.write_text(page.replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
+        shot = tmp_path / f"report_screenshot_{lang}.png"
+        dump = _chromium_args(chromium, tmp_path / f"profile_dump_{lang}")
+        snap = _chromium_args(chromium, tmp_path / f"profile_shot_{lang}")
+        snap += [f"--screenshot={shot}", "--window-size=1400,3000"]
+        jobs[lang] = (
+            page,
+            shot,
+            subprocess.Popen(
+                [*dump, "--dump-dom", probed.as_uri()],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            subprocess.Popen(
+                [*snap, path.as_uri()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            ),
+        )
+    for lang, (page, shot, dump_proc, shot_proc) in jobs.items():
+        dom, err = dump_proc.communicate(timeout=60)
+        shot_proc.communicate(timeout=60)
+        assert dump_proc.returncode == 0, err[-2000:]
+        probe = re.search(r'<pre id="__probe">(.*?)</pre>', dom, re.S)
+        assert probe, "the probe never reported: the page did not finish loading"
+        lines = probe.group(1).splitlines()
+        n_figures = page.count('data-plot="plot-')
+        assert f"done: {n_figures}" in lines, lines
+        assert not [x for x in lines if x.startswith("error")], lines
+        assert not [x for x in lines if x.startswith("network")], lines
+        assert "Uncaught" not in err, err[-2000:]
+        # Every figure drew an SVG with content.
+        chunks = dom.split('<div class="figure" id="figure-')[1:]
+        assert len(chunks) == n_figures >= 10
+        for chunk in chunks:
+            fig_id = chunk.split('"', 1)[0]
+            svg = re.search(r'<svg class="main-svg"[^>]*>(.*?)</svg>', chunk, re.S)
+            assert svg and re.search(r"<(path|rect|text|g)\b", svg.group(1)), fig_id
+        assert ('lang="zh-CN"' in dom) == (lang == "zh")
+        assert shot.exists() and shot.stat().st_size > 10_000, shot
+        bench = REPO / "benchmarks"
+        bench.mkdir(exist_ok=True)
+        shutil.copyfile(shot, bench / f"report_screenshot_{lang}.png")
