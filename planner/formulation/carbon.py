@@ -1,0 +1,58 @@
+"""Family 7: location-based emissions of grid imports and the optional carbon cap."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+import xarray as xr
+
+from planner.formulation.build import param
+
+if TYPE_CHECKING:
+    from planner.formulation.build import FormulationOptions
+
+
+def add_carbon(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+    r"""Emissions per site and year; the national cap where it is finite.
+
+    Needs ``grid_import_mw`` / ``grid_energy_mwh`` from ``power``. Publishes
+    ``emissions_tco2[s, y]`` and ``carbon_excess_tco2[y]`` (penalised in ``costs``).
+
+    .. math::
+
+        e_{s,y} &= \sum_t w_t\, g_{s,y,t}\, \mathrm{EF}_{s,y(,t)}                  \\
+        \sum_s e_{s,y} - x_y &\le \mathrm{cap}_y
+            \quad\text{(carbon\_cap, years with a finite cap)}
+
+    The grid factor ``grid_ef_tco2_per_mwh`` is (site, year); an hourly profile with an
+    extra ``timestep`` dim is used as is.
+    """
+    d = m.planner_data
+    ef_da = inputs["grid_ef_tco2_per_mwh"]
+    cap = param(inputs, "carbon_cap_tco2")
+
+    if "timestep" in ef_da.dims:
+        ef = ef_da.transpose("site", "year", "timestep").to_series().to_dict()
+
+        def emissions(m, s, y):
+            return sum(d.weight_h[t] * ef[s, y, t] * m.grid_import_mw[s, y, t] for t in d.timesteps)
+    else:
+        ef = param(inputs, "grid_ef_tco2_per_mwh")
+
+        def emissions(m, s, y):
+            return ef[s, y] * m.grid_energy_mwh[s, y]
+
+    m.emissions_tco2 = pyo.Expression(
+        m.SITES, m.YEARS, rule=emissions, doc="emissions of grid imports [tCO2/yr]"
+    )
+    m.carbon_excess_tco2 = pyo.Var(
+        m.YEARS, domain=pyo.NonNegativeReals, doc="emissions above the cap [tCO2/yr]"
+    )
+
+    @m.Constraint(m.YEARS, doc="national carbon cap [tCO2]")
+    def carbon_cap(m, y):
+        if cap[y] is None or not math.isfinite(cap[y]):
+            return pyo.Constraint.Skip
+        return sum(m.emissions_tco2[s, y] for s in m.SITES) - m.carbon_excess_tco2[y] <= cap[y]

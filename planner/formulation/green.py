@@ -1,0 +1,143 @@
+"""Family 6: green-power share of new hub capacity (annual, and optional hourly-matched)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyomo.environ as pyo
+import xarray as xr
+
+from planner.formulation.build import linear, param
+
+if TYPE_CHECKING:
+    from planner.formulation.build import FormulationOptions
+
+
+def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+    r"""Annual green share per national hub; optional 24/7 carbon-free matching.
+
+    Needs ``racks_total_std`` and the stock in service (``stock``), ``facility_load_mw``,
+    ``facility_energy_mwh``, ``grid_import_mw``, ``grid_energy_mwh`` and the load per
+    rack (``power``). Publishes ``gec_mwh``, ``new_capacity_energy_mwh[h, y]``,
+    ``green_supply_mwh[h, y]``, ``green_shortfall_mwh`` and, when on, ``cfe_matched_mw``
+    and ``cfe_shortfall_mwh`` (both shortfalls penalised in ``costs``).
+
+    For hub :math:`h` (its sites in a national hub), year :math:`y`, with
+    :math:`\epsilon_{s,c} = \sum_t w_t \lambda_{s,c,t}` [MWh per std rack and year]:
+
+    .. math::
+
+        E^{new}_{h,y} &= \sum_{s\in h}\sum_c \epsilon_{s,c}
+            (\mathrm{total}_{s,c,y} - \mathrm{stock}_{s,c,y})                     \\
+        G_{h,y} &= \sum_{s\in h} \Bigl(\sum_t w_t (\mathrm{load}_{s,y,t} - g_{s,y,t})
+            + \mathrm{gec}_{s,y}\Bigr)                                              \\
+        G_{h,y} + \gamma_{h,y} &\ge \rho_y E^{new}_{h,y}
+            \quad\text{(green\_share\_target, years with } \rho_y > 0)             \\
+        0 \le \mathrm{gec}_{s,y} &\le \sum_t w_t g_{s,y,t}
+
+    Hourly matched carbon-free energy (only built when some
+    :math:`\rho^{cfe}_y > 0`; certificates do not count):
+
+    .. math::
+
+        0 \le m_{s,y,t} &\le \mathrm{load}_{s,y,t} - g_{s,y,t}, \quad
+        m_{s,y,t} \le \sum_c \lambda_{s,c,t} (\mathrm{total}_{s,c,y}
+            - \mathrm{stock}_{s,c,y})                                               \\
+        \sum_{s\in h}\sum_t w_t m_{s,y,t} + \gamma^{cfe}_{h,y} &\ge
+            \rho^{cfe}_y E^{new}_{h,y} \quad\text{(cfe\_target)}
+    """
+    d = m.planner_data
+    share = param(inputs, "target_green_share_frac")
+    hub_sites = d.hub_sites
+    m.HUB_SITES = pyo.Set(
+        initialize=[s for h in hub_sites for s in hub_sites[h]], ordered=True, doc="hub sites"
+    )
+
+    def new_racks(m, s, c, y):
+        return m.racks_total_std[s, c, y] - d.stock_racks_in_service[s, c, y]
+
+    m.new_capacity_energy_mwh = pyo.Expression(
+        m.HUBS,
+        m.YEARS,
+        rule=lambda m, h, y: sum(
+            d.annual_mwh_per_std_rack[s, c] * new_racks(m, s, c, y)
+            for s in hub_sites[h]
+            for c in d.rack_classes
+        ),
+        doc="energy of new capacity in the hub [MWh/yr]",
+    )
+    m.gec_mwh = pyo.Var(
+        m.HUB_SITES, m.YEARS, domain=pyo.NonNegativeReals, doc="green certificates [MWh/yr]"
+    )
+
+    @m.Constraint(m.HUB_SITES, m.YEARS, doc="certificates <= grid purchases [MWh]")
+    def gec_limit(m, s, y):
+        return m.gec_mwh[s, y] <= m.grid_energy_mwh[s, y]
+
+    m.green_supply_mwh = pyo.Expression(
+        m.HUBS,
+        m.YEARS,
+        rule=lambda m, h, y: sum(
+            m.facility_energy_mwh[s, y] - m.grid_energy_mwh[s, y] + m.gec_mwh[s, y]
+            for s in hub_sites[h]
+        ),
+        doc="green supply of the hub [MWh/yr]",
+    )
+    m.green_shortfall_mwh = pyo.Var(
+        m.HUBS, m.YEARS, domain=pyo.NonNegativeReals, doc="green shortfall [MWh/yr]"
+    )
+
+    @m.Constraint(m.HUBS, m.YEARS, doc="green share of new hub capacity [MWh]")
+    def green_share_target(m, h, y):
+        if share[y] <= 0:
+            return pyo.Constraint.Skip
+        return (
+            m.green_supply_mwh[h, y]
+            + m.green_shortfall_mwh[h, y]
+            - share[y] * m.new_capacity_energy_mwh[h, y]
+            >= 0.0
+        )
+
+    cfe_share = param(inputs, "target_hourly_cfe_share_frac")
+    cfe_years = [y for y in d.years if cfe_share[y] > 0]
+    if not cfe_years:
+        return
+    m.CFE_YEARS = pyo.Set(initialize=cfe_years, ordered=True)
+    m.cfe_matched_mw = pyo.Var(
+        m.HUB_SITES * m.CFE_YEARS * m.TIMESTEPS,
+        domain=pyo.NonNegativeReals,
+        doc="hourly matched carbon-free supply of new capacity [MW]",
+    )
+
+    load_terms = d.load_terms
+
+    @m.Constraint(m.HUB_SITES, m.CFE_YEARS, m.TIMESTEPS, doc="matched <= non-grid supply [MW]")
+    def cfe_supply_limit(m, s, y, t):
+        const, coefs, variables = load_terms(s, y, t)
+        return (
+            linear(
+                [1.0, 1.0, *(-c for c in coefs)],
+                [m.cfe_matched_mw[s, y, t], m.grid_import_mw[s, y, t], *variables],
+            )
+            <= const
+        )
+
+    @m.Constraint(m.HUB_SITES, m.CFE_YEARS, m.TIMESTEPS, doc="matched <= new load [MW]")
+    def cfe_load_limit(m, s, y, t):
+        _, coefs, variables = load_terms(s, y, t)
+        return linear([1.0, *(-c for c in coefs)], [m.cfe_matched_mw[s, y, t], *variables]) <= 0.0
+
+    m.cfe_shortfall_mwh = pyo.Var(
+        m.HUBS, m.CFE_YEARS, domain=pyo.NonNegativeReals, doc="hourly CFE shortfall [MWh/yr]"
+    )
+
+    @m.Constraint(m.HUBS, m.CFE_YEARS, doc="hourly matched carbon-free share [MWh]")
+    def cfe_target(m, h, y):
+        matched = linear(
+            [d.weight_h[t] for s in hub_sites[h] for t in d.timesteps],
+            [m.cfe_matched_mw[s, y, t] for s in hub_sites[h] for t in d.timesteps],
+        )
+        return (
+            matched + m.cfe_shortfall_mwh[h, y] - cfe_share[y] * m.new_capacity_energy_mwh[h, y]
+            >= 0.0
+        )

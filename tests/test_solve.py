@@ -1,0 +1,116 @@
+"""Solve tests: statuses, logging, LP relaxation, marginal costs from the fixed-integer LP."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+import pytest
+from tiny import HOURS, tiny_inputs
+
+from planner.formulation import FormulationOptions, PenaltyOptions, build_model
+from planner.model_file import ModelFile
+from planner.solve import SolveResult, SolveStatus, marginal_costs, solve
+
+
+def test_optimal_status_and_result_fields():
+    m = build_model(tiny_inputs(), FormulationOptions())
+    result = solve(m, mip_gap=0.0, time_limit_s=60, threads=1)
+    assert isinstance(result, SolveResult)
+    assert result.status == SolveStatus.optimal == "optimal"
+    assert result.solver_name == "highs" and result.solver_version.startswith("1.")
+    assert result.mip_gap == pytest.approx(0.0, abs=1e-9)
+    assert result.bound == pytest.approx(result.objective_cny, rel=1e-9)
+    assert result.solve_time_s >= 0
+
+
+def test_infeasible_model_returns_a_status_and_never_raises():
+    # existing racks draw 1 MW but the grid connection is 0.5 MW and nothing else exists
+    ds = tiny_inputs(stock_racks_std=1000.0, grid_limit_mw=0.5, target_total_eflops=0.0)
+    result = solve(build_model(ds, FormulationOptions()))
+    assert result.status == SolveStatus.infeasible
+    assert result.objective_cny is None
+    assert marginal_costs(build_model(ds, FormulationOptions()), result)["status"] == "infeasible"
+
+
+def test_log_callable_receives_highs_lines():
+    lines: list[str] = []
+    solve(build_model(tiny_inputs(), FormulationOptions()), log=lines.append)
+    assert any("HiGHS" in line for line in lines)
+
+
+def test_options_from_model_file():
+    model = ModelFile(
+        scenario="x", years=[2024], campus_phases=True, penalty={"compute_cny_per_eflops": 5.0}
+    )
+    options = FormulationOptions.from_model_file(model)
+    assert options.campus_phases is True
+    assert options.penalties.compute_cny_per_eflops == 5.0
+    assert options.penalties.green_cny_per_mwh == model.penalty.green_cny_per_mwh
+
+
+def test_lp_relaxation_costs_no_more_than_milp_and_domains_are_restored():
+    # 2.5 EFLOPS: the relaxation builds 2.5 modules, the MILP 3
+    m = build_model(tiny_inputs(), FormulationOptions())
+    lp = solve(m, relax_integers=True)
+    assert pyo.value(m.build_modules["a", "general", 2024]) == pytest.approx(2.5)
+    milp = solve(m, mip_gap=0.0)
+    assert pyo.value(m.build_modules["a", "general", 2024]) == pytest.approx(3.0)
+    assert lp.objective_cny < milp.objective_cny
+    assert m.build_modules["a", "general", 2024].domain is pyo.NonNegativeIntegers
+
+
+def test_marginal_cost_of_the_total_target_is_one_more_eflops():
+    # The rack limit binds (2 modules = 2 EFLOPS for a 3 EFLOPS target): one more EFLOPS of
+    # target is one more EFLOPS of shortfall, at the penalty, in CNY of each year -- the
+    # discount factor of 2025 must be undone.
+    penalty = 7e8
+    ds = tiny_inputs(years=(2024, 2025), rack_limit_std=250.0, target_total_eflops=3.0)
+    options = FormulationOptions(penalties=PenaltyOptions(compute_cny_per_eflops=penalty))
+    m = build_model(ds, options)
+    result = solve(m, mip_gap=0.0)
+    before = {k: v.value for k, v in m.build_modules.items()}
+    mc = marginal_costs(m, result)
+    assert mc["status"] == SolveStatus.optimal
+    assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(penalty, rel=1e-9)
+    assert mc["total_compute_cny_per_eflops"][2025] == pytest.approx(penalty, rel=1e-9)
+    # the model is restored: integers free again, same values
+    assert all(not v.fixed for v in m.build_modules.values())
+    assert {k: v.value for k, v in m.build_modules.items()} == before
+
+
+def test_marginal_cost_of_a_slack_target_is_zero():
+    m = build_model(tiny_inputs(), FormulationOptions())  # 3 modules for 2.5 EFLOPS
+    mc = marginal_costs(m, solve(m, mip_gap=0.0))
+    assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_marginal_cost_per_point_of_intelligent_share():
+    # all compute is general (3 EFLOPS); each point of intelligent share is 0.03 EFLOPS of
+    # intelligent shortfall at the penalty
+    penalty = 1e8
+    ds = tiny_inputs(target_intelligent_share_frac=0.3, target_total_eflops=3.0)
+    options = FormulationOptions(penalties=PenaltyOptions(intelligent_cny_per_eflops=penalty))
+    m = build_model(ds, options)
+    mc = marginal_costs(m, solve(m, mip_gap=0.0))
+    assert mc["intelligent_share_cny_per_eflops"][2024] == pytest.approx(penalty, rel=1e-9)
+    assert mc["intelligent_share_cny_per_point"][2024] == pytest.approx(penalty * 0.03, rel=1e-9)
+
+
+def test_marginal_cost_of_green_share_is_the_certificate_price():
+    ds = tiny_inputs(target_green_share_frac=0.8, gec_price_cny_per_mwh=42.0)
+    m = build_model(ds, FormulationOptions())
+    mc = marginal_costs(m, solve(m, mip_gap=0.0))
+    assert mc["green_share_cny_per_mwh"]["h1", 2024] == pytest.approx(42.0, rel=1e-9)
+    e_new = 0.3 * HOURS
+    assert mc["green_share_cny_per_point"]["h1", 2024] == pytest.approx(42.0 * e_new / 100)
+
+
+def test_marginal_cost_of_a_binding_carbon_cap():
+    # grid only: emissions 0.3 MW * 8760 h * 0.5 t/MWh = 1314 t; a 1000 t cap is exceeded
+    # at the excess penalty, so one more tonne of cap saves exactly that penalty
+    ds = tiny_inputs(carbon_cap_tco2=1000.0)
+    options = FormulationOptions(penalties=PenaltyOptions(carbon_cap_cny_per_tco2=900.0))
+    m = build_model(ds, options)
+    result = solve(m, mip_gap=0.0)
+    assert pyo.value(m.carbon_excess_tco2[2024]) == pytest.approx(314.0)
+    mc = marginal_costs(m, result)
+    assert mc["carbon_cap_cny_per_tco2"][2024] == pytest.approx(900.0, rel=1e-9)
