@@ -148,8 +148,9 @@ def assemble_results(inputs: xr.Dataset, solution: xr.Dataset | None) -> xr.Data
     w = ds["timestep_weight_h"]
     mix = {
         "grid": ds["grid_import_mw"],
-        "solar": ds["solar_mw"],
-        "wind": ds["wind_mw"],
+        # Output actually used: available output less its share of curtailment.
+        "solar": ds.get("solar_used_mw", ds["solar_mw"]),
+        "wind": ds.get("wind_used_mw", ds["wind_mw"]),
         "hydro": ds["hydro_mw"],
         "battery_net": ds["battery_discharge_mw"] - ds["battery_charge_mw"],
     }
@@ -253,7 +254,9 @@ def summarise(
             "racks_new_std": _year_float(results["racks_new"], y),
             "emissions_tco2": _year_float(results["emissions_tco2"], y),
             "energy_mwh": float(results["energy_mix_mwh"].sel(year=y).sum()),
-            "green_share": green_supply / new_energy if new_energy > 0 else None,
+            # Clean supply at a hub site serves its older racks too; the share of the new
+            # capacity's energy that it covers cannot exceed 100 %.
+            "green_share": min(green_supply, new_energy) / new_energy if new_energy > 0 else None,
             "cost_cny": {
                 str(c): float(results["cost_cny"].sel(year=y, component=c))
                 for c in results["component"].values

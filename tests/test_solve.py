@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 import pytest
-from tiny import HOURS, tiny_inputs
+from tiny import HOURS, crf, tiny_inputs
 
 from planner.formulation import FormulationOptions, PenaltyOptions, build_model
 from planner.model_file import ModelFile
@@ -77,10 +77,31 @@ def test_marginal_cost_of_the_total_target_is_one_more_eflops():
     assert {k: v.value for k, v in m.build_modules.items()} == before
 
 
-def test_marginal_cost_of_a_slack_target_is_zero():
-    m = build_model(tiny_inputs(), FormulationOptions())  # 3 modules for 2.5 EFLOPS
+def test_marginal_cost_of_the_target_is_the_cost_of_the_marginal_module():
+    # 3 modules meet 2.5 EFLOPS with half a module to spare; the marginal-cost LP lets the
+    # plan move by up to one module, so the target prices one more EFLOPS (= one module):
+    # 100 racks x 2000 CNY annualised over 10 years at 5 %, plus 0.1 MW all year at 500.
+    m = build_model(tiny_inputs(), FormulationOptions())
+    mc = marginal_costs(m, solve(m, mip_gap=0.0))
+    per_module = 100 * 2000 * crf(0.05, 10) + 0.1 * HOURS * 500
+    assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(per_module, rel=1e-9)
+
+
+def test_marginal_cost_of_a_target_beaten_by_demand_is_zero():
+    # Demand needs 4 EFLOPS: the 2.5 EFLOPS target does not bind, one more EFLOPS is free.
+    ds = tiny_inputs(demand_eflops=4.0)
+    m = build_model(ds, FormulationOptions())
     mc = marginal_costs(m, solve(m, mip_gap=0.0))
     assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_it_capex_is_annualised_over_the_it_lifetime():
+    # servers (1000 CNY/rack) over 4 years, the facility (1000) over 10
+    ds = tiny_inputs(it_lifetime_years=4.0)
+    m = build_model(ds, FormulationOptions())
+    solve(m, mip_gap=0.0)
+    expected = 3 * 100 * (1000 * crf(0.05, 10) + 1000 * crf(0.05, 4))
+    assert pyo.value(m.cost_cny["capex_racks", 2024]) == pytest.approx(expected, rel=1e-9)
 
 
 def test_marginal_cost_per_point_of_intelligent_share():
@@ -99,9 +120,9 @@ def test_marginal_cost_of_green_share_is_the_certificate_price():
     ds = tiny_inputs(target_green_share_frac=0.8, gec_price_cny_per_mwh=42.0)
     m = build_model(ds, FormulationOptions())
     mc = marginal_costs(m, solve(m, mip_gap=0.0))
-    assert mc["green_share_cny_per_mwh"]["h1", 2024] == pytest.approx(42.0, rel=1e-9)
+    assert mc["green_share_cny_per_mwh"]["h1"][2024] == pytest.approx(42.0, rel=1e-9)
     e_new = 0.3 * HOURS
-    assert mc["green_share_cny_per_point"]["h1", 2024] == pytest.approx(42.0 * e_new / 100)
+    assert mc["green_share_cny_per_point"]["h1"][2024] == pytest.approx(42.0 * e_new / 100)
 
 
 def test_marginal_cost_of_a_binding_carbon_cap():

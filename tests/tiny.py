@@ -90,6 +90,7 @@ def tiny_inputs(
             "utilisation_frac": full(("rack_class",), 0.5),
             "om_cny_per_std_rack_year": full(("rack_class",), 0.0),
             "lifetime_years": full(("rack_class",), 10.0),
+            "it_lifetime_years": full(("rack_class",), 10.0),
             "module_std_racks": full(("rack_class",), 100.0),
             "eflops_per_std_rack": full(("rack_class", "year"), 0.01),
             "capex_facility_cny_per_std_rack": full(("rack_class", "year"), 1000.0),

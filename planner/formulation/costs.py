@@ -23,8 +23,10 @@ def add_costs(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
     With :math:`\mathrm{CRF}(r, L) = r(1+r)^L / ((1+r)^L - 1)`, builds :math:`b` in
     service in :math:`y` (:math:`b \le y < b + L`) and tech capex/fom of the build year:
 
-    - ``capex_racks``: :math:`\sum \mathrm{new}_{s,c,b} (k^{fac}_{c,b} + k^{IT}_{c,b})
-      \mathrm{CRF}(r, L_c)`
+    - ``capex_racks``: :math:`\sum \mathrm{new}_{s,c,b} (k^{fac}_{c,b} \mathrm{CRF}(r, L_c)
+      + k^{IT}_{c,b} \mathrm{CRF}(r, L^{IT}_c))`: servers are renewed every
+      :math:`L^{IT}_c` years at the build year's price while the rack position lasts
+      :math:`L_c` years
     - ``capex_energy``: solar, wind and battery power at CNY/kW x 1000 and battery energy
       at CNY/kWh x 1000, each x CRF(r, L_tech,b)
     - ``campus``: phases in service x ``campus_phase_cost_cny`` x CRF(r, L_campus) with
@@ -46,6 +48,7 @@ def add_costs(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
     years = d.years
     pen = options.penalties
     life = param(inputs, "lifetime_years")
+    it_life = param(inputs, "it_lifetime_years")
     capex_fac = param(inputs, "capex_facility_cny_per_std_rack")
     capex_it = param(inputs, "capex_it_cny_per_std_rack")
     om_rack = param(inputs, "om_cny_per_std_rack_year")
@@ -62,7 +65,8 @@ def add_costs(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
 
     def capex_racks(y):
         return sum(
-            m.racks_new_std[s, c, b] * (capex_fac[c, b] + capex_it[c, b]) * crf(r, life[c])
+            m.racks_new_std[s, c, b]
+            * (capex_fac[c, b] * crf(r, life[c]) + capex_it[c, b] * crf(r, it_life[c]))
             for s in m.SITES
             for c in m.RACK_CLASSES
             for b in d.build_years_in_service[c, y]

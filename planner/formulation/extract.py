@@ -50,7 +50,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "cost_cny": ("CNY", "undiscounted cost by component and year"),
     "green_supply_mwh": ("MWh", "green supply of the hub"),
     "new_capacity_energy_mwh": ("MWh", "energy of new capacity in the hub"),
-    "green_share": ("1", "green supply / energy of new capacity"),
+    "green_share": ("1", "share of the new capacity's energy met by green supply (<= 1)"),
     "discount_factor": ("1", "discount factor of the year"),
 }
 
@@ -178,7 +178,12 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
     supply = out["green_supply_mwh"][1]
     e_new = out["new_capacity_energy_mwh"][1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["green_share"] = (("hub", "year"), np.where(e_new > 0, supply / e_new, np.nan))
+        # Clean supply at a hub site also serves its older racks: the share of the new
+        # capacity's energy it covers is at most 1.
+        share = np.where(
+            e_new > 0, np.minimum(supply, e_new) / np.where(e_new > 0, e_new, 1), np.nan
+        )
+        out["green_share"] = (("hub", "year"), share)
     if hasattr(m, "cfe_matched_mw"):
         put("cfe_matched_mw", m.cfe_matched_mw, syt)
         put("cfe_shortfall_mwh", m.cfe_shortfall_mwh, ("hub", "year"))

@@ -1,0 +1,204 @@
+"""Independent re-checks of a solved national run, in plain xarray, not through the model.
+
+The default model is solved once, written to a run folder and read back; every check
+below recomputes its quantity from the inputs stored in results.nc and compares it with
+the solution, so a wrong constraint in the formulation shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from planner.results import read_run
+from planner.run import run_model
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "national_2025.yaml"
+RTOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[xr.Dataset, dict]:
+    out = tmp_path_factory.mktemp("runs") / "national"
+    run = run_model(MODEL)
+    run.write(out)
+    return read_run(out)
+
+
+def _years(ds: xr.Dataset) -> list[int]:
+    return [int(y) for y in ds["year"].values]
+
+
+def _in_service_stock(ds: xr.Dataset) -> xr.DataArray:
+    """Existing racks still in service in each plan year: vintage + lifetime > year."""
+    year = ds["year"]
+    alive = (ds["vintage"] + ds["lifetime_years"]) > year
+    return (ds["stock_racks_std"] * alive).sum("vintage")
+
+
+def _in_service_new(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """New racks in service and their EFLOPS in each year, from racks_new by build year."""
+    built = ds["racks_new"].rename(year="build_year")
+    eflops = ds["eflops_per_std_rack"].rename(year="build_year")
+    alive = (built["build_year"] <= ds["year"]) & (
+        built["build_year"] + ds["lifetime_years"] > ds["year"]
+    )
+    racks = (built * alive).sum("build_year")
+    compute = (built * eflops * alive).sum("build_year")
+    return racks, compute
+
+
+def test_run_is_optimal_and_meets_the_2025_targets(national) -> None:
+    _, summary = national
+    assert summary["status"] in ("optimal", "feasible")
+    row = summary["per_year"]["2025"]
+    if "total_eflops" not in summary["shortfall"]:
+        assert row["total_eflops"] >= 300 * (1 - RTOL)
+    if "intelligent_share" not in summary["shortfall"]:
+        assert row["intelligent_share"] >= 0.35 * (1 - RTOL)
+
+
+def test_racks_and_compute_follow_from_stock_and_builds(national) -> None:
+    ds, _ = national
+    new_racks, new_compute = _in_service_new(ds)
+    racks = _in_service_stock(ds) + new_racks
+    np.testing.assert_allclose(
+        ds["racks_total"], racks.transpose(*ds["racks_total"].dims), rtol=RTOL
+    )
+    stock_compute = (
+        ds["stock_racks_std"]
+        * ds["stock_eflops_per_std_rack"]
+        * ((ds["vintage"] + ds["lifetime_years"]) > ds["year"])
+    ).sum("vintage")
+    compute = (stock_compute + new_compute).transpose(*ds["compute_eflops"].dims)
+    np.testing.assert_allclose(ds["compute_eflops"], compute, rtol=RTOL, atol=1e-9)
+    # Build modules are whole: new racks are a multiple of the module size.
+    modules = ds["racks_new"] / ds["module_std_racks"]
+    np.testing.assert_allclose(modules, np.round(modules), atol=1e-6)
+
+
+def test_targets_hold_up_to_reported_shortfall(national) -> None:
+    ds, _ = national
+    total = ds["compute_eflops"].sum(["site", "rack_class"])
+    intelligent = ds["compute_eflops"].sel(rack_class="intelligent").sum("site")
+    assert bool((total + ds["shortfall_total_eflops"] >= ds["target_total_eflops"] - 1e-6).all())
+    needed = ds["target_intelligent_share_frac"] * total
+    assert bool((intelligent + ds["shortfall_intelligent_eflops"] >= needed - 1e-6).all())
+
+
+def test_site_limits_hold(national) -> None:
+    ds, _ = national
+    assert bool((ds["racks_total"].sum("rack_class") <= ds["rack_limit_std"] * (1 + RTOL)).all())
+    assert bool((ds["grid_import_mw"] <= ds["grid_limit_mw"] * (1 + RTOL) + 1e-6).all())
+    new_allowed = ds["new_build_allowed"].astype(bool)
+    assert float(ds["racks_new"].where(~new_allowed, 0).sum()) == 0
+
+
+def test_facility_load_is_racks_times_power_times_pue(national) -> None:
+    ds, _ = national
+    it_mw = (
+        ds["racks_total"]
+        * ds["it_kw_per_std_rack"]
+        / 1000
+        * ds["utilisation_frac"]
+        * ds["load_shape_frac"]
+    ).sum("rack_class")
+    load = (it_mw * ds["pue"]).transpose(*ds["facility_load_mw"].dims)
+    np.testing.assert_allclose(ds["facility_load_mw"], load, rtol=RTOL)
+
+
+def test_hourly_energy_balance_closes(national) -> None:
+    ds, _ = national
+    supply = (
+        ds["grid_import_mw"]
+        + ds["solar_mw"]
+        + ds["wind_mw"]
+        + ds["hydro_mw"]
+        + ds["battery_discharge_mw"]
+        - ds["battery_charge_mw"]
+        - ds["curtailment_mw"]
+    )
+    np.testing.assert_allclose(supply, ds["facility_load_mw"], rtol=1e-6, atol=1e-4)
+    # Renewable output never exceeds what the weather and the capacity allow.
+    assert bool((ds["solar_mw"] <= ds["solar_cf"] * ds["solar_capacity_mw"] + 1e-6).all())
+    assert bool((ds["wind_mw"] <= ds["wind_cf"] * ds["wind_capacity_mw"] + 1e-6).all())
+
+
+def test_emissions_are_grid_import_times_factor_times_weight(national) -> None:
+    ds, summary = national
+    emissions = (ds["grid_import_mw"] * ds["timestep_weight_h"]).sum("timestep") * ds[
+        "grid_ef_tco2_per_mwh"
+    ]
+    np.testing.assert_allclose(
+        ds["emissions_tco2"], emissions.transpose(*ds["emissions_tco2"].dims), rtol=RTOL
+    )
+    assert summary["per_year"]["2025"]["emissions_tco2"] == pytest.approx(
+        float(emissions.sel(year=2025).sum()), rel=RTOL
+    )
+
+
+def test_no_demand_served_beyond_its_latency_limit(national) -> None:
+    ds, _ = national
+    too_far = ds["latency_ms"] > ds["service_max_latency_ms"]
+    assert float(ds["served_eflops"].where(too_far, 0).sum()) == 0
+    served = ds["served_eflops"].sum("site") + ds["unserved_eflops"]
+    np.testing.assert_allclose(
+        served, ds["demand_eflops"].transpose(*served.dims), rtol=1e-6, atol=1e-9
+    )
+    # A site never serves more than it has.
+    load = ds["served_eflops"].sum(["region", "service"])
+    assert bool((load <= ds["compute_eflops"] * (1 + RTOL) + 1e-9).all())
+
+
+def test_costs_add_up_to_the_objective(national) -> None:
+    ds, summary = national
+    r = float(ds["discount_rate_frac"])
+    base = int(ds["base_year"])
+    df = xr.DataArray([(1 + r) ** -(y - base) for y in _years(ds)], coords={"year": ds["year"]})
+    total = float((ds["cost_cny"].sum("component") * df).sum())
+    assert total == pytest.approx(summary["objective_cny"], rel=1e-6)
+    for year in _years(ds):
+        by_component = summary["per_year"][str(year)]["cost_cny"]
+        assert sum(by_component.values()) == pytest.approx(
+            float(ds["cost_cny"].sel(year=year).sum()), rel=1e-9
+        )
+
+
+def test_energy_cost_recomputed_from_prices(national) -> None:
+    ds, _ = national
+    grid_cost = (
+        ds["grid_import_mw"]
+        * ds["timestep_weight_h"]
+        * ds["electricity_price_cny_per_mwh"]
+        * ds["price_multiplier"]
+    ).sum(["site", "timestep"])
+    hydro_cost = (
+        (ds["hydro_mw"] * ds["timestep_weight_h"]).sum("timestep") * ds["hydro_price_cny_per_mwh"]
+    ).sum("site")
+    np.testing.assert_allclose(
+        ds["cost_cny"].sel(component="energy"), grid_cost + hydro_cost, rtol=1e-6
+    )
+
+
+def test_green_share_of_new_hub_capacity(national) -> None:
+    ds, summary = national
+    for year in _years(ds):
+        target = float(ds["target_green_share_frac"].sel(year=year))
+        green = summary["per_year"][str(year)]["green_share"]
+        if green is not None and "green_share" not in summary["shortfall"]:
+            assert green >= target * (1 - 1e-6)
+    # Certificates never exceed the grid energy they green.
+    grid_mwh = (ds["grid_import_mw"] * ds["timestep_weight_h"]).sum("timestep")
+    assert bool((ds["gec_mwh"] <= grid_mwh * (1 + 1e-6) + 1e-6).all())
+
+
+def test_summary_json_is_plain_json(national) -> None:
+    _, summary = national
+    json.dumps(summary, allow_nan=False)
+    assert summary["timings_s"]["write"] >= 0
+    assert {"load", "build", "solve"} <= set(summary["timings_s"])
