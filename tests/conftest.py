@@ -129,7 +129,7 @@ def write_fixture_data(folder: Path) -> Path:
         [
             {"site": s, "pue_min": "1.15", "tou_scheme": "tou_a" if i == 0 else "tou_b",
              "solar_limit_mw": "1000", "wind_limit_mw": "800",
-             "hydro_limit_mw": "0" if i else "100", "hydro_price_cny_per_mwh": "300",
+             "hydro_limit_mw": "0" if i else "100", "hydro_price_cny_per_mwh": "300", "battery_limit_mw": "200",
              "solar_flh_target_h": str(round(flh["solar_cf"][i])),
              "wind_flh_target_h": str(round(flh["wind_cf"][i])),
              **_SRC}

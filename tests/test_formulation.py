@@ -304,7 +304,8 @@ def test_lp_relaxation_never_costs_more_than_the_milp(target):
 
 def test_model_size_is_stable():
     # 1 site, 1 class, 1 year, 2 timesteps. Rows: rack/build limits 2, targets 2, demand 1,
-    # power balance 2, battery 1 + 3*2, green gec limit 1 (green target off), no cap.
+    # power balance 2, battery 2 + 3*2 (site limit added with battery_limit_mw),
+    # green gec limit 1 (green target off), no cap.
     m = build_model(tiny_inputs(), FormulationOptions())
     n_rows = sum(1 for _ in m.component_data_objects(pyo.Constraint, active=True))
-    assert n_rows == 2 + 2 + 1 + 2 + 7 + 1
+    assert n_rows == 2 + 2 + 1 + 2 + 8 + 1

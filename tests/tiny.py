@@ -84,6 +84,7 @@ def tiny_inputs(
             "solar_limit_mw": full(("site",), 0.0),
             "wind_limit_mw": full(("site",), 0.0),
             "hydro_limit_mw": full(("site",), 0.0),
+            "battery_limit_mw": full(("site",), 1e6),
             "hydro_price_cny_per_mwh": full(("site",), 300.0),
             "electricity_price_cny_per_mwh": full(("site", "year"), 500.0),
             "grid_ef_tco2_per_mwh": full(("site", "year"), 0.5),

@@ -31,7 +31,7 @@ def add_storage(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
 
         P_{s,y} &= \sum_{y' \le y:\, y'+L>y} P^{new}_{s,y'}, \quad
         E_{s,y} = \sum_{y' \le y:\, y'+L>y} E^{new}_{s,y'}, \quad
-        E_{s,y} \le \bar d\, P_{s,y}                                       \\
+        E_{s,y} \le \bar d\, P_{s,y}, \quad P_{s,y} \le \bar P_s                  \\
         \mathrm{ch}_{s,y,t} + \mathrm{dis}_{s,y,t} &\le P_{s,y},
             \quad \mathrm{soc}_{s,y,t} \le E_{s,y}                         \\
         \mathrm{soc}_{s,y,t} &= \mathrm{soc}_{s,y,t^-} + \eta\, \mathrm{ch}_{s,y,t}
@@ -84,6 +84,12 @@ def add_storage(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
     energy_new = {
         (s, y): [m.battery_energy_new_mwh[s, b] for b in builds[y]] for s in si for y in yi
     }
+
+    battery_limit = param(inputs, "battery_limit_mw")
+
+    @m.Constraint(m.SITES, m.YEARS, doc="battery power limit of the site [MW]")
+    def battery_site_limit(m, s, y):
+        return m.battery_power_mw[s, y] <= battery_limit[s]
 
     @m.Constraint(m.SITES, m.YEARS, doc="battery duration limit [MWh]")
     def battery_duration_limit(m, s, y):
