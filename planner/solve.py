@@ -200,7 +200,12 @@ def solve(
             return _solve(m, time_limit_s, mip_gap, threads, log)[0]
     t0 = time.perf_counter()
     started = warm_start and any(not v.fixed for v in _integer_vars(m))
-    started = started and _warm_start(m, time_limit_s, threads)
+    if started:
+        try:
+            started = _warm_start(m, time_limit_s, threads)
+        except Exception:  # a failed start only costs time: solve without one
+            logger.warning("warm start failed; solving without one", exc_info=True)
+            started = False
     remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
     result = _solve(m, remaining, mip_gap, threads, log, keep_start=started)[0]
     # Report the whole time spent, the start included.
@@ -277,7 +282,7 @@ def _repair_limits(m: pyo.ConcreteModel, ints: list, lp_value: dict[int, float])
             v = min(candidates, key=lambda v: lp_value[id(v)] - math.floor(lp_value[id(v)]))
             v.set_value(v.value - 1, skip_validation=True)
             rounded_up.discard(id(v))
-            candidates.remove(v)
+            candidates = [c for c in candidates if c is not v]
 
 
 def _solve(
