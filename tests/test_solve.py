@@ -135,3 +135,22 @@ def test_marginal_cost_of_a_binding_carbon_cap():
     assert pyo.value(m.carbon_excess_tco2[2024]) == pytest.approx(314.0)
     mc = marginal_costs(m, result)
     assert mc["carbon_cap_cny_per_tco2"][2024] == pytest.approx(900.0, rel=1e-9)
+
+
+def test_warm_start_repairs_a_rounded_build_over_the_limit_and_finds_the_optimum():
+    # Two classes share a 250-rack build limit; the LP splits 2.5 modules between them, so
+    # rounding both up breaks the limit and the start must step one back down. The MILP
+    # with the start must reach the same optimum as the MILP without it.
+    kwargs = dict(
+        rack_classes=("general", "intelligent"),
+        build_limit_std_per_year=250.0,
+        target_intelligent_share_frac=0.3,
+    )
+    warm = build_model(tiny_inputs(**kwargs), FormulationOptions())
+    with_start = solve(warm, mip_gap=0.0)
+    cold = build_model(tiny_inputs(**kwargs), FormulationOptions())
+    without = solve(cold, mip_gap=0.0, warm_start=False)
+    assert with_start.status == without.status == SolveStatus.optimal
+    assert with_start.objective_cny == pytest.approx(without.objective_cny, rel=1e-9)
+    built = sum(pyo.value(v) for v in warm.racks_new_std.values())
+    assert built <= 250.0 + 1e-6
