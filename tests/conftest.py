@@ -129,7 +129,8 @@ def write_fixture_data(folder: Path) -> Path:
         [
             {"site": s, "pue_min": "1.15", "tou_scheme": "tou_a" if i == 0 else "tou_b",
              "solar_limit_mw": "1000", "wind_limit_mw": "800",
-             "hydro_limit_mw": "0" if i else "100", "hydro_price_cny_per_mwh": "300", "battery_limit_mw": "200",
+             "hydro_limit_mw": "0" if i else "100", "hydro_price_cny_per_mwh": "300",
+             "battery_limit_mw": "200",
              "solar_flh_target_h": str(round(flh["solar_cf"][i])),
              "wind_flh_target_h": str(round(flh["wind_cf"][i])),
              **_SRC}
@@ -335,3 +336,11 @@ def any_data(request, tmp_path: Path) -> Path:
     if request.param == "fixture":
         return write_fixture_data(tmp_path / "data")
     return request.getfixturevalue("data_copy")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests keep their time-slice cache to themselves, never in the user's home."""
+    import os
+
+    os.environ["PLANNER_CACHE_DIR"] = str(tmp_path_factory.mktemp("planner-cache"))

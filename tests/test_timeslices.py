@@ -95,3 +95,18 @@ def test_same_inputs_same_slices() -> None:
     a = select_timesteps(_hourly_inputs(), 6)
     b = select_timesteps(_hourly_inputs(), 6)
     xr.testing.assert_identical(a, b)
+
+
+def test_cache_returns_exactly_what_tsam_chose(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path))
+    first = select_timesteps(_hourly_inputs(), 5)
+    assert len(list(tmp_path.glob("timeslices-*.nc"))) == 1
+    second = select_timesteps(_hourly_inputs(), 5)  # from the cache
+    xr.testing.assert_identical(first, second)
+    monkeypatch.setenv("PLANNER_CACHE_DIR", "off")
+    xr.testing.assert_identical(first, select_timesteps(_hourly_inputs(), 5))
+    # Different profiles are a different key, never a stale hit.
+    select_timesteps(_hourly_inputs(seed=2), 5)
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path))
+    select_timesteps(_hourly_inputs(seed=2), 5)
+    assert len(list(tmp_path.glob("timeslices-*.nc"))) == 2

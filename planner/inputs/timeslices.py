@@ -7,8 +7,13 @@ timesteps in hour-of-day order.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import logging
+import os
+import tempfile
 import warnings
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -56,7 +61,7 @@ def select_timesteps(inputs: xr.Dataset, days: int | Literal["full"]) -> xr.Data
         day = hour // HOURS_PER_DAY
         method = "full year"
     else:
-        hourly, weight_h, day, method = _representative_days(inputs, int(days))
+        hourly, weight_h, day, method = _cached_representative_days(inputs, int(days))
     hour_of_day = np.tile(np.arange(HOURS_PER_DAY), len(weight_h) // HOURS_PER_DAY)
 
     out = inputs.drop_vars([*_hourly_vars(inputs), "load_shape_frac"]).drop_dims("hour")
@@ -82,6 +87,72 @@ def select_timesteps(inputs: xr.Dataset, days: int | Literal["full"]) -> xr.Data
 
 def _hourly_vars(inputs: xr.Dataset) -> list[str]:
     return [v for v in inputs.data_vars if inputs[v].dims == ("site", "hour")]
+
+
+def cache_dir() -> Path | None:
+    """Where chosen representative days are kept: ``$PLANNER_CACHE_DIR`` or
+    ``~/.cache/planner``; ``PLANNER_CACHE_DIR=off`` turns the cache off."""
+    env = os.environ.get("PLANNER_CACHE_DIR")
+    if env and env.lower() in ("off", "0", "none"):
+        return None
+    return Path(env) if env else Path.home() / ".cache" / "planner"
+
+
+def _cache_key(inputs: xr.Dataset, n_days: int) -> str:
+    # The version from the package metadata: importing tsam is what the cache avoids.
+    tsam_version = importlib.metadata.version("tsam")
+    digest = hashlib.sha256(f"{n_days}|{tsam_version}|{CLUSTERED}|{BOUNDS}".encode())
+    for var in _hourly_vars(inputs):
+        digest.update(var.encode())
+        digest.update(np.ascontiguousarray(inputs[var].values, dtype=np.float64).tobytes())
+    digest.update("|".join(str(s) for s in inputs["site"].values).encode())
+    return digest.hexdigest()[:32]
+
+
+def _cached_representative_days(
+    inputs: xr.Dataset, n_days: int
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, str]:
+    """Representative days, from the cache when the same profiles were clustered before.
+
+    Clustering is deterministic, so the cache (keyed by a hash of every hourly series,
+    the number of days and the tsam version) returns exactly what tsam would; it saves
+    importing and running tsam on every solve of the same data.
+    """
+    folder = cache_dir()
+    path = folder / f"timeslices-{_cache_key(inputs, n_days)}.nc" if folder else None
+    if path is not None and path.exists():
+        try:
+            with xr.open_dataset(path, engine="h5netcdf") as cached:
+                cached = cached.load()
+            hourly = {v: cached[v].values for v in _hourly_vars(inputs)}
+            return hourly, cached["weight_h"].values, cached["day"].values, cached.attrs["method"]
+        except (OSError, KeyError, ValueError):
+            log.warning("ignoring an unreadable time-slice cache file %s", path)
+    result = _representative_days(inputs, n_days)
+    if path is not None:
+        _write_cache(path, *result)
+    return result
+
+
+def _write_cache(
+    path: Path, hourly: dict[str, np.ndarray], weight_h: np.ndarray, day: np.ndarray, method: str
+) -> None:
+    ds = xr.Dataset(
+        {name: (("site", "timestep"), values) for name, values in hourly.items()}
+        | {"weight_h": ("timestep", weight_h), "day": ("timestep", day)},
+        attrs={"method": method},
+    )
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".timeslices-", suffix=".nc")
+        os.close(fd)
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    except OSError:
+        log.warning("could not write the time-slice cache in %s", path.parent)
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _representative_days(
