@@ -6,7 +6,6 @@ half-written and exits with 130.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
@@ -15,34 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
+from planner.cli_common import EXIT_NOT_SOLVED, console, friendly, out
 from planner.errors import InputError, Problem
 from planner.model_file import DEFAULT_MODEL
-
-console = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-EXIT_NOT_SOLVED = 1
-
-
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn bad input into one clear paragraph and exit 2; never show a traceback for it."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            console.print(exc.render(), markup=False, soft_wrap=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except KeyboardInterrupt:
-            console.print("Interrupted: nothing was written.", markup=False)
-            sys.exit(EXIT_INTERRUPTED)
-
-    return wrapper
 
 
 def _parse_hours(value: str | None) -> int | str | None:
@@ -171,7 +146,7 @@ def _print_summary(summary: dict[str, Any], path: Path) -> None:
 @main.command()
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @_solve_options
-@_friendly
+@friendly
 def solve(
     model: Path,
     overrides: tuple[str, ...],
@@ -209,7 +184,7 @@ def solve(
     show_default=True,
     help="Report language.",
 )
-@_friendly
+@friendly
 def plan(
     model: Path,
     overrides: tuple[str, ...],
@@ -255,7 +230,7 @@ def data() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of model files (YAML) to check as well.",
 )
-@_friendly
+@friendly
 def data_check(data_dir: Path, models_dir: Path) -> None:
     """Validate every input table in DATA_DIR [default: data] and every model file.
 
@@ -280,7 +255,7 @@ def data_check(data_dir: Path, models_dir: Path) -> None:
     help="Data folder with sites.csv, site_energy.csv and climate.csv.",
 )
 @click.option("--seed", default=20231231, show_default=True, help="Random seed of the generators.")
-@_friendly
+@friendly
 def data_profiles(data_dir: Path, seed: int) -> None:
     """Regenerate DATA/profiles.nc (solar, wind, hydro, temperature; site x 8760 h).
 
@@ -306,7 +281,7 @@ def data_profiles(data_dir: Path, seed: int) -> None:
     "data_dir", required=False, default="data", type=click.Path(file_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@_friendly
+@friendly
 def data_calibration(data_dir: Path, as_json: bool) -> None:
     """Published figures vs the data set: national racks and EFLOPS, site full-load hours."""
     from planner.inputs.calibration import calibration_report
@@ -333,9 +308,12 @@ def data_calibration(data_dir: Path, as_json: bool) -> None:
 def _register_optional_commands() -> None:
     """Commands that live beside their own concern (report, sweeps) join the group here."""
     from planner.report.cli import report_command
+    from planner.sweep_cli import pareto_command, sweep_command
 
-    report_command.callback = _friendly(report_command.callback)
+    report_command.callback = friendly(report_command.callback)
     main.add_command(report_command)
+    main.add_command(sweep_command)
+    main.add_command(pareto_command)
 
 
 _register_optional_commands()

@@ -92,8 +92,13 @@ def solve_model(
     *,
     on_step: Callable[[str], None] | None = None,
     t_start: float | None = None,
+    sliced: xr.Dataset | None = None,
 ) -> Run:
-    """Solve an already parsed model file against a data directory."""
+    """Solve an already parsed model file against a data directory.
+
+    ``sliced`` skips loading: the time-sliced inputs of this model, already prepared
+    (sweeps keep them per worker and apply each case's settings).
+    """
     from planner.formulation.build import FormulationOptions, build_model
     from planner.formulation.extract import extract_solution
     from planner.inputs.load import load_inputs
@@ -103,8 +108,9 @@ def solve_model(
     step = on_step or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = t_start if t_start is not None else time.perf_counter()
-    inputs = load_inputs(model, data_dir)
-    sliced = select_timesteps(inputs, model.time.representative_days)
+    if sliced is None:
+        inputs = load_inputs(model, data_dir)
+        sliced = select_timesteps(inputs, model.time.representative_days)
     t1 = time.perf_counter()
     timings["load"] = t1 - t0
 

@@ -14,7 +14,7 @@ builder only ever sees complete, typed, unit-labelled inputs:
 
 Scaling happens once, here: TFLOPS per standard rack become EFLOPS per standard rack in
 :func:`tflops_to_eflops`, and the model file's ``price_scale``, ``capex_scale`` and
-``demand_scale`` multiply the data in :func:`_apply_model`.
+``demand_scale`` multiply the data in :func:`apply_model`.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
 
     profiles = xr.load_dataset(profiles_path)
     ds = _build(tables, profiles, model.years)
-    ds = _apply_model(ds, model)
+    ds = apply_model(ds, model)
     ds.attrs = {
         "scenario": model.scenario,
         "data_dir": str(data_dir),
@@ -284,7 +284,7 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
         )
     )
 
-    # Targets from the data (the model file overrides them in _apply_model).
+    # Targets from the data (the model file overrides them in apply_model).
     targets = tables["targets"]
     for name, (target, _field) in _TARGETS.items():
         rows = targets[targets["target"] == target]
@@ -321,7 +321,7 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
     return ds
 
 
-def _apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
+def apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
     """Targets, carbon settings and scales from the model file (``ds`` is changed in place)."""
     years = [int(y) for y in ds["year"].to_numpy()]
     for name, (_target, field) in _TARGETS.items():

@@ -1,0 +1,314 @@
+"""``planner sweep`` and ``planner pareto``: thin click commands over :mod:`planner.sweep`.
+
+Registered on the ``planner`` group in :mod:`planner.cli`. Bad input is one paragraph and
+exit status 2 before any case runs; an interrupt keeps every finished case (rerun the same
+command to resume) and exits with 130; exit status 1 if any case failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from planner.cli_common import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, console, out
+from planner.cli_common import friendly as _friendly
+from planner.errors import InputError, Problem
+from planner.sweep import (
+    LEAST_CARBON_PRICE_CNY_PER_T,
+    SweepProgress,
+    default_out_dir,
+    plan_sweep,
+    run_pareto,
+    run_sweep,
+    sweep_table,
+)
+
+
+def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a model-file option in every case (as `planner solve --set`).",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Local worker processes [default: CPU count]; 1 solves in this process.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler, e.g. tcp://10.0.0.5:8786: run the cases on that cluster.",
+        ),
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Sweep folder [default: runs/<sweep|pareto>-<model file name>].",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="HiGHS threads per case.",
+        ),
+        click.option(
+            "--no-reuse",
+            is_flag=True,
+            help="Load and time-slice the inputs afresh for every case (for timing).",
+        ),
+        click.option(
+            "--retry-failed",
+            is_flag=True,
+            help="Run again the cases a previous run recorded as failed.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+class _Bar:
+    """A rich progress bar on stderr: cases done, failed, time left."""
+
+    def __init__(self, *labels: str):
+        self.labels = list(labels)
+        self.label = labels[0]
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("failed {task.fields[failed]}"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task: Any = None
+        self.failed = 0
+
+    def hooks(self) -> SweepProgress:
+        return SweepProgress(on_start=self._start, on_case=self._case)
+
+    def _start(self, todo: int, done_before: int, failed_before: int) -> None:
+        if self.task is not None:  # a second stage (pareto: the ends, then the points)
+            self.progress.remove_task(self.task)
+            self.label = self.labels[min(self.labels.index(self.label) + 1, len(self.labels) - 1)]
+        if done_before or failed_before:
+            self.progress.console.print(
+                f"{self.label}: resuming; {done_before + failed_before} cases already finished "
+                f"({failed_before} failed) are kept.",
+                markup=False,
+            )
+        self.failed = 0
+        self.task = self.progress.add_task(self.label, total=todo, failed=0)
+
+    def _case(self, _case: Any, outcome: dict[str, Any]) -> None:
+        if not outcome["ok"]:
+            self.failed += 1
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+
+def _executor(workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    if scheduler:
+        if workers:
+            raise InputError(
+                [
+                    Problem(
+                        "--workers", None, None, "is for local processes; omit it with --scheduler"
+                    )
+                ]
+            )
+        return {"executor": "dask", "scheduler": scheduler}
+    if workers == 1:
+        return {"executor": "serial"}
+    return {"executor": "pool", "workers": workers}
+
+
+def _print_table(ds: Any, out_dir: Path) -> int:
+    """The sweep as a table on stdout (one row per case); return the number failed."""
+    frame = sweep_table(ds)
+    years = [int(y) for y in ds["year"].values]
+    keys = [c for c in frame.columns if c in ds.coords and c not in ("case", "year")]
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    for key in keys:
+        table.add_column(key, justify="right", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("bn CNY", justify="right", no_wrap=True)
+    last = years[-1] if years else None
+    if last is not None:
+        for head in (f"EFLOPS {last}", f"AI % {last}", f"MtCO2 {last}"):
+            table.add_column(head, justify="right", no_wrap=True)
+    for i, row in frame.iterrows():
+        cells = [
+            str(i),
+            *(f"{row[k]:g}" if isinstance(row[k], float) else str(row[k]) for k in keys),
+        ]
+        cells.append(str(row["status"]))
+        cells.append(_fmt(row["objective_cny"], 1e9, ",.1f"))
+        if last is not None:
+            cells.append(_fmt(row.get(f"total_eflops_{last}"), 1, ",.1f"))
+            cells.append(_fmt(row.get(f"intelligent_share_{last}"), 0.01, ".1f"))
+            cells.append(_fmt(row.get(f"emissions_tco2_{last}"), 1e6, ",.2f"))
+        table.add_row(*cells)
+    out.print(table)
+    failed = frame[frame["failed"]]
+    for _, row in failed.iterrows():
+        out.print(f"  case {row['case']} failed: {row['reason']}", markup=False)
+    out.print(
+        f"  sweep: {out_dir / 'sweep.nc'} ({len(frame)} cases, {len(failed)} failed); "
+        f"case folders: {out_dir / 'cases'}/<case>/"
+    )
+    return len(failed)
+
+
+def _fmt(value: Any, scale: float, spec: str) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    return "-" if v != v else format(v / scale, spec)
+
+
+def _interrupted(out_dir: Path) -> None:
+    console.print(
+        f"Interrupted: the cases finished so far are kept in {out_dir}; "
+        "run the same command again to resume.",
+        markup=False,
+    )
+    sys.exit(EXIT_INTERRUPTED)
+
+
+@click.command("sweep")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--vary",
+    "vary",
+    multiple=True,
+    required=True,
+    metavar="KEY=V1,V2,...",
+    help="A model-file key and its values, e.g. carbon_price_cny_per_t=0,100,200 or "
+    "target.intelligent_share.2025=0.35,0.4. Repeatable: every combination is a case.",
+)
+@click.option("--zip", "zip_values", is_flag=True, help="Pair the values of every --vary instead.")
+@_run_options
+@_friendly
+def sweep_command(
+    model: Path,
+    vary: tuple[str, ...],
+    zip_values: bool,
+    overrides: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+    out_dir: Path | None,
+    threads: int,
+    no_reuse: bool,
+    retry_failed: bool,
+) -> None:
+    """Solve MODEL once per combination of the --vary values (a what-if sweep).
+
+    Each case's run folder (with its resolved model.yaml) goes to OUT/cases/<case id>/,
+    and every case's headline results to OUT/sweep.nc. Cases run on local processes, or
+    on a Dask cluster with --scheduler. Interrupted? Rerun the same command: finished
+    cases are kept.
+    """
+    execution = _executor(workers, scheduler)
+    plan = plan_sweep(model, vary, zip_values=zip_values, base_overrides=overrides, threads=threads)
+    target = out_dir or default_out_dir(model, "sweep")
+    bar = _Bar(f"sweep {len(plan.cases)} cases")
+    try:
+        with bar.progress:
+            ds = run_sweep(
+                plan,
+                target,
+                reuse=not no_reuse,
+                retry_failed=retry_failed,
+                progress=bar.hooks(),
+                **execution,
+            )
+    except KeyboardInterrupt:
+        _interrupted(target)
+    if _print_table(ds, target):
+        sys.exit(EXIT_NOT_SOLVED)
+
+
+@click.command("pareto")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--points",
+    type=click.IntRange(min=2),
+    default=6,
+    show_default=True,
+    help="Points on the frontier, both ends included.",
+)
+@click.option(
+    "--least-carbon-price",
+    type=click.FloatRange(min=0, min_open=True),
+    default=LEAST_CARBON_PRICE_CNY_PER_T,
+    show_default=True,
+    help="Carbon price [CNY/tCO2] that finds the least-carbon end.",
+)
+@_run_options
+@_friendly
+def pareto_command(
+    model: Path,
+    points: int,
+    least_carbon_price: float,
+    overrides: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+    out_dir: Path | None,
+    threads: int,
+    no_reuse: bool,
+    retry_failed: bool,
+) -> None:
+    """The cost-carbon frontier of MODEL: minimum cost under emission caps (epsilon-constraint).
+
+    Solves the least-cost end (no cap) and the least-carbon end (a carbon price high
+    enough that more spending buys no further cut), then POINTS minimum-cost plans with
+    a cap on every plan year set evenly between the two ends' emissions. Writes
+    OUT/sweep.nc (case = frontier point) and the run folder of every point.
+    """
+    execution = _executor(workers, scheduler)
+    target = out_dir or default_out_dir(model, "pareto")
+    bar = _Bar("frontier ends", f"frontier {points} points")
+    try:
+        with bar.progress:
+            ds = run_pareto(
+                model,
+                points,
+                target,
+                base_overrides=overrides,
+                least_carbon_price=least_carbon_price,
+                threads=threads,
+                reuse=not no_reuse,
+                retry_failed=retry_failed,
+                progress=bar.hooks(),
+                **execution,
+            )
+    except KeyboardInterrupt:
+        _interrupted(target)
+    except RuntimeError as exc:
+        console.print(str(exc), markup=False)
+        sys.exit(EXIT_NOT_SOLVED)
+    if _print_table(ds, target):
+        sys.exit(EXIT_NOT_SOLVED)
