@@ -39,11 +39,33 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     """
     from planner.report.page import check_run_dir, safe_stem, write_report
 
+    sweep = None
+    prefix = ""
+    if (Path(run_dir) / "sweep.nc").is_file():
+        # A sweep or Pareto folder: report its first solved case in full, with the
+        # sweep's own views added.
+        from planner.sweep import load_sweep
+
+        sweep = load_sweep(run_dir)
+        run_dir = _first_solved_case(Path(run_dir))
+        prefix = "sweep-"
     check_run_dir(run_dir)
     if out_file is None:
         summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
         stem = safe_stem(summary.get("scenario", run_dir.name))
-        out_file = Path("reports") / f"{stem}.html"
-    path = write_report(run_dir, out_file, lang=lang)
+        out_file = Path("reports") / f"{prefix}{stem}.html"
+    path = write_report(run_dir, out_file, lang=lang, sweep=sweep)
     size_mb = path.stat().st_size / 1e6
     click.echo(f"report: {path} ({size_mb:.1f} MB)")
+
+
+def _first_solved_case(sweep_dir: Path) -> Path:
+    """The first case folder of a sweep that holds a run (results and summary)."""
+    from planner.errors import InputError, Problem
+
+    for case in sorted((sweep_dir / "cases").glob("*")):
+        if (case / SUMMARY_FILE).is_file() and (case / "results.nc").is_file():
+            return case
+    raise InputError(
+        [Problem(str(sweep_dir), None, None, "holds no solved case to report; run the sweep")]
+    )
