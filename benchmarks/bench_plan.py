@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "national_2025.yaml"
