@@ -496,3 +496,45 @@ def test_report_renders_offline_in_chromium(
         bench = REPO / "benchmarks"
         bench.mkdir(exist_ok=True)
         shutil.copyfile(shot, bench / f"report_screenshot_{lang}.png")
+
+
+def _two_key_sweep():
+    import numpy as np
+    import xarray as xr
+
+    prices = [0.0, 100.0, 200.0, 0.0, 100.0, 200.0]
+    shares = [0.35, 0.35, 0.35, 0.40, 0.40, 0.40]
+    cost = [400e9 + 1e8 * p + 5e10 * (s - 0.35) for p, s in zip(prices, shares, strict=True)]
+    return xr.Dataset(
+        {
+            "objective_cny": ("case", cost),
+            "emissions_tco2": ("case", [80e6 - 1e4 * p for p in prices]),
+            "failed": ("case", np.zeros(6, bool)),
+        },
+        coords={
+            "case": [f"c{i}" for i in range(6)],
+            "carbon_price_cny_per_t": ("case", prices),
+            "target.intelligent_share.2025": ("case", shares),
+        },
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sweep_views(lang: str) -> None:
+    from planner.report import figures as F
+
+    sweep = _two_key_sweep()
+    assert F.varied_keys(sweep) == ["carbon_price_cny_per_t", "target.intelligent_share.2025"]
+    lines = F.sweep_lines_figure(sweep, lang)
+    assert len(lines.data) == 2  # one line per intelligent-share value
+    scale = 1e9 if lang == "en" else 1e8  # billion yuan / 亿元
+    heat = F.sweep_heatmap_figure(sweep, lang)
+    # Row: share 0.40, column: price 200.
+    assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)
+    tornado = F.sweep_tornado_figure(sweep, lang)
+    spans = {bar_y: None for bar_y in tornado.data[0].y}
+    assert set(spans) == {"carbon_price_cny_per_t", "target.intelligent_share.2025"}
+    # The carbon price moves the cost by 20 bn CNY from the first case, the share by 2.5.
+    high = dict(zip(tornado.data[1].y, tornado.data[1].x, strict=True))
+    assert high["carbon_price_cny_per_t"] == pytest.approx(2e10 / scale)
+    assert high["target.intelligent_share.2025"] == pytest.approx(2.5e9 / scale)

@@ -925,6 +925,123 @@ def sweep_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
     return fig
 
 
+def varied_keys(sweep: xr.Dataset) -> list[str]:
+    """The model-file keys a sweep varied: coordinates along ``case`` with more than one value."""
+    keys = []
+    for name, coord in sweep.coords.items():
+        if name in ("case", "case_index") or coord.dims != ("case",):
+            continue
+        if len(np.unique(np.asarray(coord.values).astype(str))) > 1:
+            keys.append(str(name))
+    return keys
+
+
+def _case_cost(sweep: xr.Dataset) -> xr.DataArray:
+    """Each case's discounted cost; failed cases count as missing."""
+    if "failed" not in sweep:
+        return sweep["objective_cny"]
+    return sweep["objective_cny"].where(~sweep["failed"].astype(bool))
+
+
+def sweep_lines_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
+    """Discounted cost against the first varied key, one line per value of the second."""
+    text.check_lang(lang)
+    keys = varied_keys(sweep)
+    if not keys:
+        raise ValueError("the sweep varies no key")
+    x_key = keys[0]
+    cost = _case_cost(sweep)
+    scale, unit_label = text.money_axis("CNY", lang)
+    groups = sorted(set(_strings(sweep[keys[1]]))) if len(keys) > 1 else [None]
+    fig = go.Figure()
+    for group in groups:
+        mask = np.ones(sweep.sizes["case"], bool)
+        if group is not None:
+            mask = np.asarray(_strings(sweep[keys[1]])) == group
+        x = np.asarray(sweep[x_key].values)[mask]
+        y = np.asarray(cost.values)[mask] / scale
+        order = np.argsort(x, kind="stable")
+        name = f"{_esc(keys[1])} = {_esc(group)}" if group is not None else ""
+        fig.add_trace(
+            go.Scatter(x=x[order], y=np.round(y[order], 4), mode="lines+markers", name=name)
+        )
+    _layout(fig, t("fig.sweep_lines.title", lang), lang, height=420)
+    fig.update_xaxes(title_text=_esc(x_key))
+    fig.update_yaxes(title_text=text.with_unit(t("var.objective_cny", lang), unit_label, lang))
+    return fig
+
+
+def sweep_heatmap_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
+    """Discounted cost over the grid of the first two varied keys."""
+    text.check_lang(lang)
+    keys = varied_keys(sweep)
+    if len(keys) < 2:
+        raise ValueError("a heat map needs two varied keys")
+    a, b = keys[0], keys[1]
+    cost = _case_cost(sweep)
+    scale, unit_label = text.money_axis("CNY", lang)
+    xs = sorted(set(np.asarray(sweep[a].values).tolist()))
+    ys = sorted(set(np.asarray(sweep[b].values).tolist()))
+    z = np.full((len(ys), len(xs)), np.nan)
+    for va, vb, c in zip(sweep[a].values, sweep[b].values, cost.values, strict=True):
+        z[ys.index(vb), xs.index(va)] = c / scale
+    fig = go.Figure(
+        go.Heatmap(
+            x=[str(v) for v in xs],
+            y=[str(v) for v in ys],
+            z=np.round(z, 4),
+            colorscale="Blues",
+            colorbar={"title": {"text": unit_label}},
+        )
+    )
+    _layout(fig, t("fig.sweep_heatmap.title", lang), lang, height=420)
+    fig.update_xaxes(title_text=_esc(a), type="category")
+    fig.update_yaxes(title_text=_esc(b), type="category")
+    return fig
+
+
+def sweep_tornado_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
+    """How far each varied key alone moves the cost from the first case (tornado).
+
+    For each key, the cases that differ from case 0 only in that key give the range of
+    the cost change; bars are sorted by their span, widest on top.
+    """
+    text.check_lang(lang)
+    keys = varied_keys(sweep)
+    if not keys:
+        raise ValueError("the sweep varies no key")
+    cost = np.asarray(_case_cost(sweep).values, dtype=float)
+    scale, unit_label = text.money_axis("CNY", lang)
+    base = {k: str(sweep[k].values[0]) for k in keys}
+    rows = []
+    for key in keys:
+        others = [k for k in keys if k != key]
+        alone = [
+            i
+            for i in range(sweep.sizes["case"])
+            if all(str(sweep[k].values[i]) == base[k] for k in others)
+        ]
+        delta = (cost[alone] - cost[0]) / scale
+        delta = delta[np.isfinite(delta)]
+        if delta.size:
+            rows.append((key, float(delta.min()), float(delta.max())))
+    rows.sort(key=lambda r: r[2] - r[1])
+    fig = go.Figure()
+    for label, sign, color in (("low", 1, "#4C78A8"), ("high", 2, "#E45756")):
+        fig.add_trace(
+            go.Bar(
+                y=[_esc(r[0]) for r in rows],
+                x=[round(r[sign], 4) for r in rows],
+                orientation="h",
+                name=t(f"legend.tornado_{label}", lang),
+                marker={"color": color},
+            )
+        )
+    _layout(fig, t("fig.sweep_tornado.title", lang), lang, height=360, barmode="overlay")
+    fig.update_xaxes(title_text=text.with_unit(t("axis.cost_change", lang), unit_label, lang))
+    return fig
+
+
 # The report's figures in page order: (section, figure id, function of (ds, lang)).
 FIGURES: list[tuple[str, str, Callable[[xr.Dataset, str], go.Figure]]] = [
     ("summary", "targets", targets_figure),

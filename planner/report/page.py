@@ -747,6 +747,18 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
 # --- page -------------------------------------------------------------------------------------
 
 
+def _sweep_figures(sweep: xr.Dataset, lang: str) -> list[tuple[str, Any]]:
+    """The sweep views that fit this sweep: frontier always, the rest when keys vary."""
+    figures = [("sweep", F.sweep_figure(sweep, lang))]
+    keys = F.varied_keys(sweep)
+    if keys:
+        figures.append(("sweep_lines", F.sweep_lines_figure(sweep, lang)))
+        figures.append(("sweep_tornado", F.sweep_tornado_figure(sweep, lang)))
+    if len(keys) >= 2:
+        figures.append(("sweep_heatmap", F.sweep_heatmap_figure(sweep, lang)))
+    return figures
+
+
 def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None = None) -> str:
     """The report of ``run_dir`` as one self-contained HTML string.
 
@@ -768,7 +780,7 @@ def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None =
             sections.append(_section(section, figs[section], lang))
             shown.append(section)
     if sweep is not None:
-        sections.append(_section("sweep", [("sweep", F.sweep_figure(sweep, lang))], lang))
+        sections.append(_section("sweep", _sweep_figures(sweep, lang), lang))
         shown.append("sweep")
     sections.append(_appendix(ds, summary, model_yaml, lang))
     shown.append("appendix")

@@ -270,6 +270,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "各枢纽年度成本：电费、绿证、碳价与机架运维（投资未按站点拆分）",
     },
     "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
+    "fig.sweep_lines.title": {
+        "en": "Cost as the varied option moves",
+        "zh": "成本随情景参数的变化",
+    },
+    "fig.sweep_heatmap.title": {
+        "en": "Cost over the grid of varied options",
+        "zh": "情景参数组合下的成本",
+    },
+    "fig.sweep_tornado.title": {
+        "en": "Sensitivity: cost change from the first case, one option at a time",
+        "zh": "敏感性：逐项改变参数时相对首个情景的成本变化",
+    },
+    "legend.tornado_low": {"en": "lowest", "zh": "最低"},
+    "legend.tornado_high": {"en": "highest", "zh": "最高"},
+    "axis.cost_change": {"en": "Change in discounted cost", "zh": "折现总成本变化"},
     "axis.year": {"en": "Year", "zh": "年份"},
     "axis.hour": {"en": "Hour of the representative days", "zh": "典型日小时"},
     "axis.longitude": {"en": "Longitude", "zh": "经度"},
