@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from planner.formulation.build import COST_COMPONENTS
+
 SITES = ["qingyang", "yangtze_delta", "outside"]
 SITE_HUB = ["gansu", "yangtze", "outside"]
 HUBS = ["gansu", "yangtze", "outside"]
@@ -30,18 +32,7 @@ CLASSES = ["general", "intelligent", "supercomputing"]
 YEARS = [2024, 2025]
 REGIONS = ["east_china", "northwest"]
 SERVICES = ["realtime", "interactive", "batch"]
-# planner.formulation.build.COST_COMPONENTS
-COMPONENTS = [
-    "capex_racks",
-    "capex_energy",
-    "campus",
-    "om",
-    "energy",
-    "certificates",
-    "transfer",
-    "carbon",
-    "penalty",
-]
+COMPONENTS = list(COST_COMPONENTS)
 N_T = 48
 
 MODEL_YAML = """\
