@@ -19,6 +19,7 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -717,21 +718,34 @@ def _check_params(params: pd.DataFrame) -> list[Problem]:
 # --------------------------------------------------------------------------- profiles
 
 
-def check_profiles(path: Path, sites: Iterable[str]) -> list[Problem]:
-    """Check the hourly profile file: variables, dims (site, hour), 8760 hours, sites, values."""
+_PROFILES_HINT = "run `planner data profiles` to create it"
+
+
+def read_profiles(path: Path) -> tuple[Any, list[Problem]]:
+    """Read the hourly profile file into memory: ``(dataset, [])`` or ``(None, problems)``."""
     import xarray as xr
 
     path = Path(path)
-    file = path.name
-    hint = "run `planner data profiles` to create it"
     if not path.is_file():
-        return [Problem(file, None, None, f"the profile file {path} is missing; {hint}")]
-    try:
-        ds = xr.load_dataset(path)
-    except Exception as exc:  # any reader failure is a bad file, reported as such
-        return [
-            Problem(file, None, None, f"cannot be read as netCDF ({type(exc).__name__}); {hint}")
+        return None, [
+            Problem(path.name, None, None, f"the profile file {path} is missing; {_PROFILES_HINT}")
         ]
+    try:
+        return xr.load_dataset(path), []
+    except Exception as exc:  # any reader failure is a bad file, reported as such
+        reason = f"cannot be read as netCDF ({type(exc).__name__}); {_PROFILES_HINT}"
+        return None, [Problem(path.name, None, None, reason)]
+
+
+def check_profiles(path: Path, sites: Iterable[str]) -> list[Problem]:
+    """Check the hourly profile file: variables, dims (site, hour), 8760 hours, sites, values."""
+    ds, problems = read_profiles(path)
+    return problems if ds is None else check_profile_values(ds, sites, Path(path).name)
+
+
+def check_profile_values(ds: Any, sites: Iterable[str], file: str) -> list[Problem]:
+    """Check profiles already read (see :func:`check_profiles`); ``file`` names them."""
+    hint = _PROFILES_HINT
     problems: list[Problem] = []
     sites = list(sites)
     for name, (units, _long) in schema.PROFILE_VARIABLES.items():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,10 @@ from planner.inputs.checks import (
     PROFILES_FILE,
     TECHS,
     check_consistency,
-    check_profiles,
+    check_profile_values,
     given_targets,
     located,
+    read_profiles,
     read_tables,
 )
 from planner.model_file import ModelFile
@@ -140,9 +142,11 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
     tables, problems = read_tables(data_dir)
     problems += check_consistency(tables, model.years, given_targets(model))
     profiles_path = data_dir / PROFILES_FILE
-    problems += check_profiles(
-        profiles_path, list(tables["sites"]["site"]) if "sites" in tables else []
-    )
+    profiles, profile_problems = read_profiles(profiles_path)
+    problems += profile_problems
+    if profiles is not None:
+        sites = list(tables["sites"]["site"]) if "sites" in tables else []
+        problems += check_profile_values(profiles, sites, profiles_path.name)
     if "params" in tables:
         base = tables["params"].set_index("parameter")["value"].get("base_year")
         early = [y for y in model.years if base is not None and y <= base]
@@ -159,7 +163,6 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
     if problems:
         raise InputError(problems)
 
-    profiles = xr.load_dataset(profiles_path)
     ds = _build(tables, profiles, model.years)
     ds = apply_model(ds, model)
     ds.attrs = {
@@ -213,20 +216,25 @@ def _from_table(
     coords: dict[str, np.ndarray],
     fill: float | None,
 ) -> xr.DataArray:
-    """One column of a table as a DataArray over ``dims`` (the table's columns of those names)."""
+    """One column of a table as a DataArray over ``dims`` (the table's columns of those names).
+
+    Rows are matched to the coordinates with pandas (one reindex on the full product of
+    the coordinates): xarray's own reindex is an order of magnitude slower here, and the
+    loader does this for some fifty variables on every run.
+    """
     series = frame.set_index(list(dims))[column]
     if len(dims) == 1:
-        da = xr.DataArray(series.to_numpy(), dims=dims, coords={dims[0]: series.index.to_numpy()})
+        target = pd.Index(coords[dims[0]], name=dims[0])
     else:
-        da = xr.DataArray.from_series(series)
-    target = {d: coords[d] for d in dims}
-    if fill is None:
-        da = da.reindex(target)
-    else:
-        da = da.reindex(target, fill_value=fill).fillna(fill)
-    if series.dtype == object:
-        da = da.astype(str)
-    return da
+        target = pd.MultiIndex.from_product([coords[d] for d in dims], names=list(dims))
+    values = series.reindex(target)
+    if fill is not None:
+        values = values.fillna(fill)
+    array = values.to_numpy().copy()  # writable: apply_model edits targets in place
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        array = array.astype(str)
+    shape = tuple(len(coords[d]) for d in dims)
+    return xr.DataArray(array.reshape(shape), dims=dims, coords={d: coords[d] for d in dims})
 
 
 _COMPUTED = {
@@ -256,7 +264,9 @@ def _source(name: str, dims: tuple[str, ...]) -> tuple[str, str, float | None]:
 def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[int]) -> xr.Dataset:
     coords = _coords(tables, years)
     specs = {**schema.INPUT_VARIABLES, **NAME_VARIABLES}
-    ds = xr.Dataset(coords=coords)
+    # Variables are collected here and put into one Dataset at the end: assigning them
+    # one by one to a Dataset aligns it every time (most of the loader's time).
+    ds: dict[str, Any] = {}
 
     for name, (dims, _units, _long) in specs.items():
         if name not in _COMPUTED:
@@ -293,7 +303,7 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
     # Hourly profiles, in the order of sites.csv, hour as 0..8759.
     for name in schema.PROFILE_VARIABLES:
         da = profiles[name].sel(site=list(coords["site"])).transpose("site", "hour")
-        ds[name] = (("site", "hour"), np.asarray(da.to_numpy(), dtype=float))
+        ds[name] = xr.DataArray(np.asarray(da.to_numpy(), dtype=float), dims=("site", "hour"))
 
     # Hourly PUE from temperature: free cooling below the threshold, linear above.
     params = tables["params"].set_index("parameter")["value"]
@@ -313,12 +323,15 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
             value, attrs={"units": row["unit"], "long_name": f"{row['parameter']} (params.csv)"}
         )
 
-    ds = ds.assign_coords(coords)  # keep the coordinate dtypes (str, int64) of _coords
     for name, (dims, units, long_name) in specs.items():
-        if tuple(ds[name].dims) != tuple(dims):
-            ds[name] = ds[name].transpose(*dims)
-        ds[name].attrs = {"units": units, "long_name": long_name or name}
-    return ds
+        da = ds[name]
+        if not isinstance(da, xr.DataArray):
+            da = xr.DataArray(da[1], dims=da[0])
+        if tuple(da.dims) != tuple(dims):
+            da = da.transpose(*dims)
+        ds[name] = da.assign_attrs(units=units, long_name=long_name or name)
+    # keep the coordinate dtypes (str, int64) of _coords
+    return xr.Dataset(ds, coords=coords)
 
 
 def apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
