@@ -106,7 +106,7 @@ def write_run(
     try:
         if on_step:
             on_step("results.nc")
-        _for_netcdf(results).to_netcdf(tmp / RESULTS_FILE, engine="h5netcdf")
+        _for_netcdf(results).to_netcdf(tmp / RESULTS_FILE, engine="netcdf4")
         (tmp / "tables").mkdir()
         for stem, text in _tables(results).items():
             (tmp / "tables" / f"{stem}.csv").write_text(text, encoding="utf-8")
@@ -145,7 +145,7 @@ def _replace_dir(new: Path, target: Path) -> None:
 def read_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any]]:
     """Open a run folder: its results Dataset (loaded into memory) and summary."""
     run_dir = Path(run_dir)
-    with xr.open_dataset(run_dir / RESULTS_FILE, engine="h5netcdf") as ds:
+    with xr.open_dataset(run_dir / RESULTS_FILE, engine="netcdf4") as ds:
         results = ds.load()
     summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     return results, summary

@@ -855,7 +855,7 @@ def write_dataset(ds: xr.Dataset, path: Path) -> None:
     """Write a Dataset to netCDF atomically (temp file, then rename)."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        ds.to_netcdf(tmp, engine="netcdf4")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -1032,7 +1032,7 @@ def load_sweep(out_dir: Path | str) -> xr.Dataset:
     """``OUT/sweep.nc`` if present, else rebuilt from the case folders and ``sweep.json``."""
     out = Path(out_dir)
     if (out / SWEEP_FILE).is_file():
-        with xr.open_dataset(out / SWEEP_FILE, engine="h5netcdf") as ds:
+        with xr.open_dataset(out / SWEEP_FILE, engine="netcdf4") as ds:
             return ds.load()
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     return assemble_sweep(manifest, out)

@@ -7,6 +7,7 @@ command to resume) and exits with 130; exit status 1 if any case failed.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -134,6 +135,18 @@ def _executor(workers: int | None, scheduler: str | None) -> dict[str, Any]:
                 [
                     Problem(
                         "--workers", None, None, "is for local processes; omit it with --scheduler"
+                    )
+                ]
+            )
+        if importlib.util.find_spec("distributed") is None:
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler",
+                        None,
+                        None,
+                        "needs the optional Dask dependencies: pip install 'planner[dask]' "
+                        "(from a checkout: pip install -e '.[dask]')",
                     )
                 ]
             )

@@ -282,7 +282,7 @@ def write_fixture_data(folder: Path) -> Path:
             for i, r in enumerate(regions) for j, s in enumerate(sites)
         ],
     )  # fmt: skip
-    profiles.to_netcdf(folder / "profiles.nc", engine="h5netcdf")
+    profiles.to_netcdf(folder / "profiles.nc", engine="netcdf4")
     return folder
 
 

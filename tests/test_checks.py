@@ -285,7 +285,7 @@ def _sites(d: Path) -> list[str]:
 def test_profile_wrong_length(any_data: Path) -> None:
     path = any_data / "profiles.nc"
     short = xr.load_dataset(path).isel(hour=slice(0, 100))
-    short.to_netcdf(path, engine="h5netcdf")
+    short.to_netcdf(path, engine="netcdf4")
     problem = find(check_profiles(path, _sites(any_data)), "profiles.nc", None, "solar_cf")
     assert "has 100 hours; it must have 8760" in problem.message
 
@@ -325,7 +325,7 @@ def test_profile_problems(fixture_data: Path, change: str, column: str, hint: st
         ds = ds.isel(site=[0, 1])
     elif change == "dims":
         ds["solar_cf"] = ds["solar_cf"].isel(site=0)
-    ds.to_netcdf(path, engine="h5netcdf")
+    ds.to_netcdf(path, engine="netcdf4")
     problem = find(check_profiles(path, _sites(fixture_data)), "profiles.nc", None, column)
     assert hint in problem.message
 

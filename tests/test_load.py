@@ -185,8 +185,8 @@ def test_deterministic_and_writable(case, tmp_path: Path) -> None:
     first, second = load(case), load(case)
     xr.testing.assert_identical(first, second)
     path = tmp_path / "inputs.nc"
-    first.to_netcdf(path, engine="h5netcdf")
-    back = xr.load_dataset(path, engine="h5netcdf")
+    first.to_netcdf(path, engine="netcdf4")
+    back = xr.load_dataset(path, engine="netcdf4")
     xr.testing.assert_allclose(back["pue"], first["pue"])
     assert back["site_in_national_hub"].dtype == bool
 

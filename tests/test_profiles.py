@@ -170,7 +170,7 @@ def test_atomic_write_round_trips(ds, tmp_path):
     prof.write_profiles(ds, path)
     assert [p.name for p in tmp_path.iterdir()] == ["profiles.nc"]
     assert path.stat().st_mode & 0o777 == 0o666 & ~prof._current_umask()  # not mkstemp's 0600
-    with xr.open_dataset(path, engine="h5netcdf") as back:
+    with xr.open_dataset(path, engine="netcdf4") as back:
         back = back.load()
     for name in PROFILE_VARIABLES:
         np.testing.assert_array_equal(back[name].values, ds[name].values)

@@ -203,7 +203,7 @@ def test_cli_pareto_writes_the_frontier(tmp_path, monkeypatch):
     args = [str(MODEL), "--points", "3", "--workers", "1", "--out", str(tmp_path)]
     result = CliRunner().invoke(pareto_command, args)
     assert result.exit_code == 0, result.output
-    ds = xr.load_dataset(tmp_path / "sweep.nc", engine="h5netcdf")
+    ds = xr.load_dataset(tmp_path / "sweep.nc", engine="netcdf4")
     assert ds.sizes["case"] == 3 and "cap_frac" in ds.coords
     assert "carbon_cap_tco2.2024" in ds.coords and "carbon_cap_tco2.2025" in ds.coords
     assert (tmp_path / "anchors" / "sweep.nc").is_file()
@@ -238,7 +238,7 @@ def test_serial_sweep_writes_cases_and_dataset(tmp_path):
         folder = tmp_path / "cases" / str(cid)
         assert json.loads((folder / "case.json").read_text())["state"] == "done"
         assert (folder / "model.yaml").is_file()
-    on_disk = xr.load_dataset(tmp_path / "sweep.nc", engine="h5netcdf")
+    on_disk = xr.load_dataset(tmp_path / "sweep.nc", engine="netcdf4")
     xr.testing.assert_identical(on_disk, ds)
     table = sw.sweep_table(ds)
     assert len(table) == 6
@@ -373,7 +373,7 @@ def test_sigkill_and_resume_loses_and_repeats_nothing(tmp_path):
 
     result = subprocess.run([sys.executable, str(script)], cwd=REPO, timeout=120)
     assert result.returncode == 0
-    ds = xr.load_dataset(out / "sweep.nc", engine="h5netcdf")
+    ds = xr.load_dataset(out / "sweep.nc", engine="netcdf4")
     assert ds.sizes["case"] == 8 and not ds["failed"].any()
     assert sorted(ds["carbon_price_cny_per_t"].values) == [0, 10, 20, 30, 40, 50, 60, 70]
     folders = [p.name for p in (out / "cases").iterdir()]
@@ -447,7 +447,7 @@ def test_pareto_mechanics_with_a_closed_form_model(tmp_path):
     )
     assert ds.sizes["case"] == 4
     assert list(ds["cap_frac"].values) == pytest.approx([0, 1 / 3, 2 / 3, 1])
-    anchors = xr.load_dataset(tmp_path / "anchors" / "sweep.nc", engine="h5netcdf")
+    anchors = xr.load_dataset(tmp_path / "anchors" / "sweep.nc", engine="netcdf4")
     e_max = anchors["emissions_tco2"].values[0]
     e_min = anchors["emissions_tco2"].values[1]
     caps = ds["carbon_cap_tco2.2025"].values
@@ -576,7 +576,7 @@ def test_real_cli_sweep_killed_and_resumed(tmp_path):
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "already finished" in result.stderr
-    ds = xr.load_dataset(out / "sweep.nc", engine="h5netcdf")
+    ds = xr.load_dataset(out / "sweep.nc", engine="netcdf4")
     assert ds.sizes["case"] == 4 and not ds["failed"].any()
     assert sorted(p.name for p in (out / "cases").iterdir()) == sorted(ds["case"].values)
     for cid, stamp in finished.items():

@@ -803,7 +803,7 @@ def _current_umask() -> int:
 
 
 def write_profiles(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Write ``ds`` to netCDF (h5netcdf) atomically: temp file beside it, then replace.
+    """Write ``ds`` to netCDF (netCDF4) atomically: temp file beside it, then replace.
 
     A failure leaves any existing file at ``path`` untouched and no temp file behind.
     """
@@ -813,7 +813,7 @@ def write_profiles(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; use the usual mode
-        ds.to_netcdf(tmp_name, engine="h5netcdf")
+        ds.to_netcdf(tmp_name, engine="netcdf4")
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

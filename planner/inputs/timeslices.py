@@ -122,7 +122,7 @@ def _cached_representative_days(
     path = folder / f"timeslices-{_cache_key(inputs, n_days)}.nc" if folder else None
     if path is not None and path.exists():
         try:
-            with xr.open_dataset(path, engine="h5netcdf") as cached:
+            with xr.open_dataset(path, engine="netcdf4") as cached:
                 cached = cached.load()
             hourly = {v: cached[v].values for v in _hourly_vars(inputs)}
             return hourly, cached["weight_h"].values, cached["day"].values, cached.attrs["method"]
@@ -147,7 +147,7 @@ def _write_cache(
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".timeslices-", suffix=".nc")
         os.close(fd)
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        ds.to_netcdf(tmp, engine="netcdf4")
         os.replace(tmp, path)
     except OSError:
         log.warning("could not write the time-slice cache in %s", path.parent)
