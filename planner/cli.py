@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -39,7 +39,37 @@ def _parse_hours(value: str | None) -> int | str | None:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A click group whose commands from other modules are imported only when run.
+
+    ``planner plan`` should not pay for importing plotly or rich's progress machinery
+    (the report and sweep commands) just to list them; this is click's documented
+    pattern for lazily loaded subcommands.
+    """
+
+    lazy_commands: ClassVar[dict[str, tuple[str, str, bool]]] = {
+        "report": ("planner.report.cli", "report_command", True),
+        "sweep": ("planner.sweep_cli", "sweep_command", False),
+        "pareto": ("planner.sweep_cli", "pareto_command", False),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            import importlib
+
+            module, name, wrap = self.lazy_commands[cmd_name]
+            command = getattr(importlib.import_module(module), name)
+            if wrap and not getattr(command.callback, "friendly", False):
+                command.callback = friendly(command.callback)
+                command.callback.friendly = True
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="planner")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step in detail.")
 def main(verbose: bool) -> None:
@@ -303,20 +333,6 @@ def data_calibration(data_dir: Path, as_json: bool) -> None:
     out.print(sites.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
     if not (national["ok"].all() and sites["ok"].all()):
         sys.exit(1)
-
-
-def _register_optional_commands() -> None:
-    """Commands that live beside their own concern (report, sweeps) join the group here."""
-    from planner.report.cli import report_command
-    from planner.sweep_cli import pareto_command, sweep_command
-
-    report_command.callback = friendly(report_command.callback)
-    main.add_command(report_command)
-    main.add_command(sweep_command)
-    main.add_command(pareto_command)
-
-
-_register_optional_commands()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 The builder never opens a file. It receives the time-sliced inputs Dataset from the loader
 and returns a Pyomo ``ConcreteModel``. The families meet only through named components
-(``racks_total_std``, ``compute_eflops``, ``facility_load_mw``, ``grid_energy_mwh``,
+(``racks_total_std``, ``compute_eflops``, ``grid_energy_mwh``,
 ``emissions_tco2``, ...) and through the indexed Expression ``cost_cny[component, year]``,
 which ``costs.add_costs`` sums into the one objective.
 

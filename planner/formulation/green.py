@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Annual green share per national hub; optional 24/7 carbon-free matching.
 
-    Needs ``racks_total_std`` and the stock in service (``stock``), ``facility_load_mw``,
-    ``facility_energy_mwh``, ``grid_import_mw``, ``grid_energy_mwh`` and the load per
-    rack (``power``). Publishes ``gec_mwh``, ``new_capacity_energy_mwh[h, y]``,
-    ``green_supply_mwh[h, y]``, ``green_shortfall_mwh`` and, when on, ``cfe_matched_mw``
-    and ``cfe_shortfall_mwh`` (both shortfalls penalised in ``costs``).
+    Needs ``racks_total_std`` and the stock in service (``stock``), the facility load
+    (``planner_data.load_terms``), ``facility_energy_mwh``, ``grid_import_mw``,
+    ``grid_energy_mwh`` and the load per rack (``power``). Publishes ``gec_mwh``,
+    ``new_capacity_energy_mwh[h, y]``, ``green_supply_mwh[h, y]``,
+    ``green_shortfall_mwh`` and, when on, ``cfe_matched_mw`` and ``cfe_shortfall_mwh``
+    (both shortfalls penalised in ``costs``).
 
     For hub :math:`h` (its sites in a national hub), year :math:`y`, with
     :math:`\epsilon_{s,c} = \sum_t w_t \lambda_{s,c,t}` [MWh per std rack and year]:

@@ -23,7 +23,9 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
     r"""Hourly facility load and how it is met.
 
     Needs ``build_modules`` and the stock in service from ``stock``. Publishes
-    ``facility_load_mw``, the capacities, the hourly variables, ``grid_energy_mwh[s, y]``,
+    the facility load as ``m.planner_data.load_terms(s, y, t)`` (its constant and linear
+    terms: a Pyomo Expression per hour would only be rebuilt inside every row), the
+    capacities, the hourly variables, ``grid_energy_mwh[s, y]``,
     ``hydro_energy_mwh[s, y]`` and, in ``m.planner_data``, the load per standard rack.
     Declares the hourly ``battery_charge_mw`` / ``battery_discharge_mw`` used in the
     balance; ``storage`` bounds them and adds the state of charge.
@@ -120,14 +122,6 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         return stock_load[i][yi[y]][k], [c for c, _ in terms], [v for _, v in terms]
 
     d.load_terms = load_terms
-
-    m.facility_load_mw = pyo.Expression(
-        m.SITES,
-        m.YEARS,
-        m.TIMESTEPS,
-        rule=lambda m, s, y, t: linear(*load_terms(s, y, t)[1:], load_terms(s, y, t)[0]),
-        doc="facility load [MW]",
-    )
 
     def new_bounds(limit):
         return lambda m, s, y: (0.0, limit[s])
