@@ -11,13 +11,16 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from planner.cli_common import EXIT_NOT_SOLVED, console, friendly, out
 from planner.errors import InputError, Problem
 from planner.model_file import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from planner.run import Run
 
 
 def _parse_hours(value: str | None) -> int | str | None:
@@ -124,7 +127,7 @@ def _solve_and_write(
     gap: float | None,
     threads: int | None,
     solver_log: bool | None,
-) -> tuple[Path, dict[str, Any]]:
+) -> tuple[Path, Run]:
     from planner.run import run_model
 
     days = _parse_hours(hours)
@@ -143,7 +146,13 @@ def _solve_and_write(
         target = out_dir or Path("runs") / run.model.scenario
         path = run.write(target)
     _print_summary(run.summary, path)
-    return path, run.summary
+    return path, run
+
+
+def _has_plan(summary: dict[str, Any]) -> bool:
+    """Whether the solve returned a plan (a time limit may stop it with none)."""
+    solved = summary["status"] in ("optimal", "feasible", "time_limit")
+    return solved and summary.get("objective_cny") is not None
 
 
 def _print_summary(summary: dict[str, Any], path: Path) -> None:
@@ -192,10 +201,10 @@ def solve(
     The run folder holds results.nc (inputs used and solution), summary.json,
     tables/*.csv and the resolved model.yaml.
     """
-    _, summary = _solve_and_write(
+    _, run = _solve_and_write(
         model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
     )
-    if summary["status"] not in ("optimal", "feasible", "time_limit"):
+    if not _has_plan(run.summary):
         sys.exit(EXIT_NOT_SOLVED)
 
 
@@ -231,15 +240,16 @@ def plan(
     The main job: the mission model answers where, when and what racks to build, how to
     power them, and what each national target costs at the margin.
     """
-    path, summary = _solve_and_write(
+    path, run = _solve_and_write(
         model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
     )
-    if summary["status"] not in ("optimal", "feasible", "time_limit"):
+    if not _has_plan(run.summary):
         sys.exit(EXIT_NOT_SOLVED)
     from planner.report.page import write_report
 
-    report_path = Path("reports") / f"{summary['scenario']}.html"
-    write_report(path, report_path, lang=lang)
+    report_path = Path("reports") / f"{run.summary['scenario']}.html"
+    # The run is still in memory: the report need not read the folder back.
+    write_report(path, report_path, lang=lang, results=run.results, summary=run.summary)
     out.print(f"  report: {report_path}")
 
 
@@ -304,6 +314,40 @@ def data_profiles(data_dir: Path, seed: int) -> None:
     table = calibration_table(ds, tables["site_energy"])
     out.print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
     out.print(f"wrote {data_dir / 'profiles.nc'}")
+
+
+@data.command("timeslices")
+@click.argument(
+    "data_dir", required=False, default="data", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--days",
+    "days_list",
+    type=int,
+    multiple=True,
+    help="Numbers of representative days [default: that of models/national_2025.yaml].",
+)
+@friendly
+def data_timeslices(data_dir: Path, days_list: tuple[int, ...]) -> None:
+    """Choose representative days with tsam and keep them in DATA_DIR/timeslices/.
+
+    Solves read them instead of clustering again (the file name is a hash of the
+    hourly profiles, the number of days, the clustering settings and the tsam
+    version, so a changed input is never matched with stale days). Run it after
+    `planner data profiles`.
+    """
+    from planner.inputs.load import load_inputs
+    from planner.inputs.timeslices import ship_representative_days
+    from planner.model_file import load_model
+
+    model, _ = load_model(DEFAULT_MODEL)
+    inputs = load_inputs(model, data_dir)
+    for n_days in days_list or (model.time.representative_days,):
+        with console.status(f"choosing {n_days} representative days"):
+            path = ship_representative_days(inputs, n_days)
+        if not path.is_file():
+            raise click.ClickException(f"could not write {path}")
+        out.print(f"wrote {path}")
 
 
 @data.command("calibration")

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from planner.atomic import usual_dir_mode
+
 SUMMARY_FILE = "summary.json"
 RESULTS_FILE = "results.nc"
 MODEL_FILE = "model.yaml"
@@ -103,6 +105,7 @@ def write_run(
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    usual_dir_mode(tmp)
     try:
         if on_step:
             on_step("results.nc")

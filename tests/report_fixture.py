@@ -281,6 +281,31 @@ def make_run_folder(
     replaces the English site names (e.g. to test escaping).
     """
     from planner.results import write_run
+
+    results, summary, yaml_text = make_run(
+        path,
+        scenario=scenario,
+        description=description,
+        with_data=with_data,
+        site_names_en=site_names_en,
+    )
+    return write_run(path, results, summary, yaml_text)
+
+
+def make_run(
+    path: Path,
+    *,
+    scenario: str = "fixture_national",
+    description: str = "Synthetic run for the report tests: 3 sites, 2 years, 2 days.",
+    with_data: bool = True,
+    site_names_en: list[str] | None = None,
+) -> tuple[xr.Dataset, dict[str, Any], str]:
+    """The run of :func:`make_run_folder` as a solve holds it, before it is written.
+
+    Returns the results Dataset, the summary (tuple keys and all, as
+    ``planner.run.summarise`` makes it) and the model file text; the data folder, when
+    asked for, is written next to ``path`` as for :func:`make_run_folder`.
+    """
     from planner.run import assemble_results, summarise
 
     path = Path(path)
@@ -316,7 +341,7 @@ def make_run_folder(
     yaml_text = MODEL_YAML.format(
         scenario=json.dumps(scenario), description=json.dumps(description)
     )
-    return write_run(path, results, summary, yaml_text)
+    return results, summary, yaml_text
 
 
 def _write_data(data_dir: Path) -> None:

@@ -10,6 +10,7 @@ import pvlib
 import pytest
 import xarray as xr
 
+from planner.atomic import current_umask
 from planner.errors import InputError
 from planner.inputs import profiles as prof
 from planner.schema import PROFILE_VARIABLES
@@ -169,7 +170,7 @@ def test_atomic_write_round_trips(ds, tmp_path):
     path = tmp_path / "profiles.nc"
     prof.write_profiles(ds, path)
     assert [p.name for p in tmp_path.iterdir()] == ["profiles.nc"]
-    assert path.stat().st_mode & 0o777 == 0o666 & ~prof._current_umask()  # not mkstemp's 0600
+    assert path.stat().st_mode & 0o777 == 0o666 & ~current_umask()  # not mkstemp's 0600
     with xr.open_dataset(path, engine="netcdf4") as back:
         back = back.load()
     for name in PROFILE_VARIABLES:

@@ -25,15 +25,16 @@ from plotly.offline import get_plotlyjs
 
 from planner.errors import InputError
 from planner.report import figures as F
+from planner.report import page as report_page
 from planner.report import text
 from planner.report.cli import report_command
 from planner.report.page import render_report, write_report
-from planner.results import read_run
+from planner.results import read_run, write_run
 
 try:
-    from tests.report_fixture import make_run_folder, make_unsolved_run_folder
+    from tests.report_fixture import make_run, make_run_folder, make_unsolved_run_folder
 except ImportError:  # tests/ is not a package
-    from report_fixture import make_run_folder, make_unsolved_run_folder
+    from report_fixture import make_run, make_run_folder, make_unsolved_run_folder
 
 REPO = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -354,6 +355,56 @@ def test_cli_writes_the_report(run_dir: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
+def test_results_in_memory_give_the_same_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page carries the minute it was made; hold it still so that pages compare.
+    monkeypatch.setattr(report_page, "_generated_at", lambda: "2025-01-01 00:00 UTC")
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    names_before = set(results.variables)
+    for lang in LANGS:
+        from_folder = render_report(run, lang)
+        # As 'planner plan' holds them, before writing: tuple keys in the summary.
+        assert render_report(run, lang, results=results, summary=summary) == from_folder
+        # As read_run returns them.
+        ds, on_disk = read_run(run)
+        assert render_report(run, lang, results=ds, summary=on_disk) == from_folder
+        # Either one alone; the other is read from the folder.
+        assert render_report(run, lang, results=ds) == from_folder
+        assert render_report(run, lang, summary=summary) == from_folder
+    # The report adds display names to its own copy, never to the caller's Dataset.
+    assert set(results.variables) == names_before
+    # With both in memory, results.nc is not read at all.
+    (run / "results.nc").unlink()
+    out = write_report(run, tmp_path / "mem.html", "zh", results=results, summary=summary)
+    assert out.read_text(encoding="utf-8") == render_report(
+        run, "zh", results=results, summary=summary
+    )
+    with pytest.raises(InputError, match=r"results\.nc missing"):
+        render_report(run, "en")
+
+
+def test_figure_json_matches_plotly(results: xr.Dataset) -> None:
+    # The page serialises the figures' plain data itself; it must say what plotly.py
+    # would say of the same figure (typed arrays included), minus plotly's validation.
+    for _section, fig_id, func in F.FIGURE_SPECS:
+        spec = func(results, "zh")
+        ours = json.loads(F.to_json(spec))
+        theirs = json.loads(F.to_figure(spec).to_json())
+        assert ours == _without_empty(theirs), fig_id
+    assert "<" not in F.to_json({"data": [], "layout": {"title": {"text": "</script>"}}})
+
+
+def _without_empty(value):
+    """plotly.py writes {} for a property set to None; the page leaves it out."""
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
 def test_run_without_a_plan_still_reports(tmp_path: Path) -> None:
     run = make_unsolved_run_folder(tmp_path / "no_plan")
     page = render_report(run, "zh")
@@ -538,3 +589,13 @@ def test_sweep_views(lang: str) -> None:
     high = dict(zip(tornado.data[1].y, tornado.data[1].x, strict=True))
     assert high["carbon_price_cny_per_t"] == pytest.approx(2e10 / scale)
     assert high["target.intelligent_share.2025"] == pytest.approx(2.5e9 / scale)
+
+
+def test_run_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
+    # Built in a mkdtemp folder (0700) and renamed: it must end up as mkdir would make it.
+    from planner.atomic import current_umask
+
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    assert run.stat().st_mode & 0o777 == 0o777 & ~current_umask()
+    assert (run / "summary.json").stat().st_mode & 0o777 == 0o666 & ~current_umask()

@@ -110,3 +110,53 @@ def test_cache_returns_exactly_what_tsam_chose(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path))
     select_timesteps(_hourly_inputs(seed=2), 5)
     assert len(list(tmp_path.glob("timeslices-*.nc"))) == 2
+
+
+def test_days_shipped_in_the_data_folder_are_read(tmp_path, monkeypatch) -> None:
+    from planner.inputs.timeslices import SHIPPED_DIR, cache_file_name, write_timeslices
+
+    monkeypatch.setenv("PLANNER_CACHE_DIR", "off")
+    inputs = _hourly_inputs()
+    inputs.attrs["data_dir"] = str(tmp_path)
+    chosen = select_timesteps(inputs, 5)
+    hourly = {
+        v: chosen[v].values for v in chosen.data_vars if chosen[v].dims == ("site", "timestep")
+    }
+    hourly.pop("load_shape_frac", None)
+    write_timeslices(
+        tmp_path / SHIPPED_DIR / cache_file_name(inputs, 5),
+        hourly,
+        chosen["timestep_weight_h"].values,
+        chosen["timestep_day"].values,
+        "marked as shipped",
+    )
+    assert select_timesteps(inputs, 5).attrs["time_slices"] == "marked as shipped"
+    assert select_timesteps(inputs, 4).attrs["time_slices"] != "marked as shipped"
+
+
+def test_shipped_days_are_what_tsam_chooses_for_the_shipped_data(monkeypatch) -> None:
+    """data/timeslices/ holds the default model's days; stale or edited files fail here."""
+    import importlib.metadata
+    from pathlib import Path
+
+    from planner.inputs.load import load_inputs
+    from planner.inputs.timeslices import SHIPPED_DIR, _representative_days, cache_file_name
+    from planner.model_file import DEFAULT_MODEL, load_model
+
+    model, data_dir = load_model(DEFAULT_MODEL)
+    shipped = sorted((Path(data_dir) / SHIPPED_DIR).glob("timeslices-*.nc"))
+    assert shipped, "no representative days shipped: run `planner data timeslices`"
+    version = importlib.metadata.version("tsam")
+    methods = [xr.open_dataset(p, engine="netcdf4").attrs["method"] for p in shipped]
+    if not any(f"tsam {version}," in m for m in methods):
+        pytest.skip(f"the shipped days were chosen with another tsam than {version}: {methods}")
+    inputs = load_inputs(model, data_dir)
+    n_days = model.time.representative_days
+    path = Path(data_dir) / SHIPPED_DIR / cache_file_name(inputs, n_days)
+    assert path.exists(), f"{path.name} is missing: the shipped days are stale"
+    hourly, weight_h, day, _method = _representative_days(inputs, n_days)
+    with xr.open_dataset(path, engine="netcdf4") as ds:
+        np.testing.assert_array_equal(ds["weight_h"].values, weight_h)
+        np.testing.assert_array_equal(ds["day"].values, day)
+        for name, values in hourly.items():
+            np.testing.assert_array_equal(ds[name].values, values)

@@ -74,6 +74,7 @@ from scipy.optimize import brentq
 from scipy.signal import lfilter
 from scipy.special import expit, log_ndtr
 
+from planner.atomic import usual_file_mode
 from planner.errors import InputError, Problem
 from planner.schema import HOURS_PER_YEAR, PROFILE_VARIABLES
 
@@ -796,12 +797,6 @@ def calibration_table(profiles: xr.Dataset, site_energy: pd.DataFrame) -> pd.Dat
     return table
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_profiles(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     """Write ``ds`` to netCDF (netCDF4) atomically: temp file beside it, then replace.
 
@@ -812,7 +807,7 @@ def write_profiles(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; use the usual mode
+        usual_file_mode(tmp_name)
         ds.to_netcdf(tmp_name, engine="netcdf4")
         os.replace(tmp_name, path)
     except BaseException:

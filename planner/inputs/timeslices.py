@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planner.atomic import usual_file_mode
+
 log = logging.getLogger(__name__)
 
 HOURS_PER_DAY = 24
@@ -109,34 +111,61 @@ def _cache_key(inputs: xr.Dataset, n_days: int) -> str:
     return digest.hexdigest()[:32]
 
 
+SHIPPED_DIR = "timeslices"
+"""Folder of the data directory holding representative days chosen ahead of time
+(``planner data timeslices``), read like the cache but never written by a solve."""
+
+
+def cache_file_name(inputs: xr.Dataset, n_days: int) -> str:
+    """File name of the chosen days of ``inputs`` (the same in the cache and the data)."""
+    return f"timeslices-{_cache_key(inputs, n_days)}.nc"
+
+
 def _cached_representative_days(
     inputs: xr.Dataset, n_days: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, str]:
-    """Representative days, from the cache when the same profiles were clustered before.
+    """Representative days, from a file when the same profiles were clustered before.
 
-    Clustering is deterministic, so the cache (keyed by a hash of every hourly series,
-    the number of days and the tsam version) returns exactly what tsam would; it saves
-    importing and running tsam on every solve of the same data.
+    Clustering is deterministic, so a file keyed by a hash of every hourly series, the
+    number of days, the clustering settings and the tsam version holds exactly what tsam
+    would return; it saves importing (about 3 s) and running tsam on every solve. Files
+    are looked up in the user cache (:func:`cache_dir`), then in the data folder's
+    ``timeslices/`` (shipped for the default model, so a fresh install's first
+    ``planner plan`` needs no clustering). A miss runs tsam and fills the user cache.
     """
+    name = cache_file_name(inputs, n_days)
     folder = cache_dir()
-    path = folder / f"timeslices-{_cache_key(inputs, n_days)}.nc" if folder else None
-    if path is not None and path.exists():
+    data_dir = inputs.attrs.get("data_dir")
+    candidates = [folder / name] if folder else []
+    if data_dir:
+        candidates.append(Path(data_dir) / SHIPPED_DIR / name)
+    for path in candidates:
+        if not path.exists():
+            continue
         try:
             with xr.open_dataset(path, engine="netcdf4") as cached:
                 cached = cached.load()
             hourly = {v: cached[v].values for v in _hourly_vars(inputs)}
             return hourly, cached["weight_h"].values, cached["day"].values, cached.attrs["method"]
         except (OSError, KeyError, ValueError):
-            log.warning("ignoring an unreadable time-slice cache file %s", path)
+            log.warning("ignoring an unreadable time-slice file %s", path)
     result = _representative_days(inputs, n_days)
-    if path is not None:
-        _write_cache(path, *result)
+    if folder is not None:
+        write_timeslices(folder / name, *result)
     return result
 
 
-def _write_cache(
+def ship_representative_days(inputs: xr.Dataset, n_days: int) -> Path:
+    """Choose ``n_days`` representative days with tsam and keep them in the data folder."""
+    path = Path(inputs.attrs["data_dir"]) / SHIPPED_DIR / cache_file_name(inputs, n_days)
+    write_timeslices(path, *_representative_days(inputs, n_days))
+    return path
+
+
+def write_timeslices(
     path: Path, hourly: dict[str, np.ndarray], weight_h: np.ndarray, day: np.ndarray, method: str
 ) -> None:
+    """Write chosen days atomically (temp file, then rename); a failure only warns."""
     ds = xr.Dataset(
         {name: (("site", "timestep"), values) for name, values in hourly.items()}
         | {"weight_h": ("timestep", weight_h), "day": ("timestep", day)},
@@ -147,6 +176,7 @@ def _write_cache(
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".timeslices-", suffix=".nc")
         os.close(fd)
+        usual_file_mode(tmp)
         ds.to_netcdf(tmp, engine="netcdf4")
         os.replace(tmp, path)
     except OSError:
@@ -197,6 +227,9 @@ def _representative_days(
     weight_h = np.repeat([float(result.cluster_counts[k]) for k in clusters], HOURS_PER_DAY)
     day = np.repeat(np.arange(len(clusters)), HOURS_PER_DAY)
 
+    # One frame of the representative days in cluster order (per-label lookups of the
+    # (cluster, hour) index cost a second over ~400 columns).
+    ordered = pd.concat([reps.loc[k] for k in clusters])
     hourly: dict[str, np.ndarray] = {}
     for var in hourly_vars:
         values = np.empty((len(sites), len(weight_h)))
@@ -205,7 +238,7 @@ def _representative_days(
             if name in constant:
                 values[i] = constant[name]
             elif name in columns:
-                values[i] = np.concatenate([reps.loc[k, name].to_numpy() for k in clusters])
+                values[i] = ordered[name].to_numpy()
             else:
                 # Not clustered (e.g. the tariff multiplier, which follows the hour of day):
                 # take it from the hour of day of the first day of the year.

@@ -2,10 +2,12 @@
 
 The page reads only the run folder (``results.nc``, ``summary.json``, ``model.yaml``) and,
 for the appendix, the data folder recorded in ``results.attrs["data_dir"]`` when it is
-still there. plotly.js is embedded once; each figure is its JSON in a
-``<script type="application/json">`` block drawn by ``Plotly.newPlot``. Nothing is
-fetched: no CDN, no web font, no map tiles, so the file opens offline from disk and
-prints to PDF (one section per page, figures never cut).
+still there. A caller that holds the run in memory (``planner plan``) passes the results
+Dataset and summary instead, and the folder is read for ``model.yaml`` only. plotly.js is
+embedded once; each figure is its JSON in a ``<script type="application/json">`` block
+drawn by ``Plotly.newPlot``. Nothing is fetched: no CDN, no web font, no map tiles, so
+the file opens offline from disk and prints to PDF (one section per page, figures never
+cut).
 
 Every piece of user text (scenario, description, model file, site names, sources) is
 escaped; numbers in the executive summary carry their raw value in ``data-value`` with
@@ -23,18 +25,19 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
-from plotly.offline import get_plotlyjs
 
 from planner.errors import InputError, Problem
 from planner.report import figures as F
 from planner.report import text
 from planner.report.text import t
-from planner.results import MODEL_FILE, RESULTS_FILE, SUMMARY_FILE, read_run
+from planner.results import MODEL_FILE, RESULTS_FILE, SUMMARY_FILE, _jsonable, read_run
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 log = logging.getLogger(__name__)
 
@@ -184,18 +187,56 @@ def check_run_dir(run_dir: Path) -> Path:
     return run_dir
 
 
-def load_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any], str | None]:
-    """The run's Dataset, summary and model file text (None when absent)."""
-    run_dir = check_run_dir(run_dir)
+def load_run(
+    run_dir: Path,
+    *,
+    results: xr.Dataset | None = None,
+    summary: dict[str, Any] | None = None,
+) -> tuple[xr.Dataset, dict[str, Any], str | None]:
+    """The run's Dataset, summary and model file text (None when absent).
+
+    Parameters
+    ----------
+    run_dir
+        The run folder written by ``planner solve`` or ``planner plan``.
+    results, summary
+        The run's results Dataset and summary when the caller already holds them (as
+        :func:`planner.results.read_run` returns them, or as the run wrote them): reading
+        ``results.nc`` again costs about a second in a fresh process. Whichever is None
+        is read from ``run_dir``.
+
+    Returns
+    -------
+    tuple
+        ``(results, summary, model_yaml)``. ``results`` is a shallow copy, so the
+        report's additions (display names) never reach the caller's Dataset; ``summary``
+        is as ``summary.json`` holds it (string keys, no NaN).
+
+    Raises
+    ------
+    InputError
+        ``run_dir`` is not a run folder, or cannot be read.
+    """
+    run_dir = Path(run_dir)
+    if results is None or summary is None:
+        check_run_dir(run_dir)
     try:
-        ds, summary = read_run(run_dir)
+        if results is None:
+            results, on_disk = read_run(run_dir)
+            summary = on_disk if summary is None else summary
+        elif summary is None:
+            summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(
             [Problem(str(run_dir), None, None, f"the run folder cannot be read: {exc}")]
         ) from exc
+    # The summary as summary.json holds it (the conversion write_summary applies): the
+    # run's in-memory one has tuple and integer keys and NaN that the page, written
+    # against the file, does not expect.
+    summary = json.loads(json.dumps(_jsonable(summary)))
     model_path = run_dir / MODEL_FILE
     model_yaml = model_path.read_text(encoding="utf-8") if model_path.is_file() else None
-    return ds, summary, model_yaml
+    return results.copy(deep=False), summary, model_yaml
 
 
 def _data_dir(ds: xr.Dataset) -> Path | None:
@@ -572,31 +613,42 @@ def _binding_table(ds: xr.Dataset, summary: dict[str, Any], lang: str) -> str:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _figure_html(fig_id: str, fig: go.Figure) -> str:
-    # plotly's JSON escapes <, > and / so the block cannot close its <script> early.
-    height = fig.layout.height or 450
+def _figure_html(fig_id: str, spec: F.Spec) -> str:
+    # F.to_json escapes <, > and / so the block cannot close its <script> early.
+    height = spec["layout"].get("height") or 450
     return (
         f'<div class="figure" id="figure-{fig_id}">'
         f'<div class="plot" id="plot-{fig_id}" style="height:{int(height)}px"></div>'
-        f'<script type="application/json" data-plot="plot-{fig_id}">{fig.to_json()}</script>'
+        f'<script type="application/json" data-plot="plot-{fig_id}">{F.to_json(spec)}</script>'
         "</div>"
     )
 
 
-def build_figures(ds: xr.Dataset, lang: str) -> dict[str, list[tuple[str, go.Figure]]]:
-    """The report's figures by section; a figure whose variables are missing is left out."""
-    out: dict[str, list[tuple[str, go.Figure]]] = {}
-    for section, fig_id, func in F.FIGURES:
+def build_figure_specs(ds: xr.Dataset, lang: str) -> dict[str, list[tuple[str, F.Spec]]]:
+    """The report's figures by section, as plain data (see :mod:`planner.report.figures`).
+
+    A figure whose variables are missing is left out.
+    """
+    out: dict[str, list[tuple[str, F.Spec]]] = {}
+    for section, fig_id, func in F.FIGURE_SPECS:
         try:
-            fig = func(ds, lang)
+            spec = func(ds, lang)
         except KeyError as exc:
             log.warning("figure %s left out: variable %s not in the results", fig_id, exc)
             continue
-        out.setdefault(section, []).append((fig_id, fig))
+        out.setdefault(section, []).append((fig_id, spec))
     return out
 
 
-def _section(section: str, figs: list[tuple[str, go.Figure]], lang: str) -> str:
+def build_figures(ds: xr.Dataset, lang: str) -> dict[str, list[tuple[str, go.Figure]]]:
+    """The report's figures by section as plotly Figures; missing variables leave one out."""
+    return {
+        section: [(fig_id, F.to_figure(spec)) for fig_id, spec in specs]
+        for section, specs in build_figure_specs(ds, lang).items()
+    }
+
+
+def _section(section: str, figs: list[tuple[str, F.Spec]], lang: str) -> str:
     parts = [f'<section id="{section}"><h2>{_esc(t("section." + section, lang))}</h2>']
     if text.has(f"intro.{section}"):
         parts.append(f'<p class="intro">{_esc(t("intro." + section, lang))}</p>')
@@ -747,29 +799,58 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
 # --- page -------------------------------------------------------------------------------------
 
 
-def _sweep_figures(sweep: xr.Dataset, lang: str) -> list[tuple[str, Any]]:
+def _sweep_figures(sweep: xr.Dataset, lang: str) -> list[tuple[str, F.Spec]]:
     """The sweep views that fit this sweep: frontier always, the rest when keys vary."""
-    figures = [("sweep", F.sweep_figure(sweep, lang))]
+    figures = [("sweep", F.sweep_spec(sweep, lang))]
     keys = F.varied_keys(sweep)
     if keys:
-        figures.append(("sweep_lines", F.sweep_lines_figure(sweep, lang)))
-        figures.append(("sweep_tornado", F.sweep_tornado_figure(sweep, lang)))
+        figures.append(("sweep_lines", F.sweep_lines_spec(sweep, lang)))
+        figures.append(("sweep_tornado", F.sweep_tornado_spec(sweep, lang)))
     if len(keys) >= 2:
-        figures.append(("sweep_heatmap", F.sweep_heatmap_figure(sweep, lang)))
+        figures.append(("sweep_heatmap", F.sweep_heatmap_spec(sweep, lang)))
     return figures
 
 
-def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None = None) -> str:
+def _generated_at() -> str:
+    """When the report is made, to the minute, in local time."""
+    return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def render_report(
+    run_dir: Path,
+    lang: str = "en",
+    *,
+    sweep: xr.Dataset | None = None,
+    results: xr.Dataset | None = None,
+    summary: dict[str, Any] | None = None,
+) -> str:
     """The report of ``run_dir`` as one self-contained HTML string.
 
-    ``sweep`` (optional) is a sweep or Pareto Dataset drawn by
-    :func:`planner.report.figures.sweep_figure` in its own section.
+    Parameters
+    ----------
+    run_dir
+        The run folder written by ``planner solve`` or ``planner plan``.
+    lang
+        ``"en"`` or ``"zh"``.
+    sweep
+        A sweep or Pareto Dataset drawn by :func:`planner.report.figures.sweep_figure`
+        (and the other sweep views) in its own section.
+    results, summary
+        The run's results Dataset and summary, when the caller already holds them (as
+        :func:`planner.results.read_run` returns them, or the in-memory ones the run
+        wrote): the page is the same, without reading ``results.nc`` again. Whichever
+        is None is read from ``run_dir``; ``model.yaml`` always is.
+
+    Returns
+    -------
+    str
+        The HTML page.
     """
     text.check_lang(lang)
-    ds, summary, model_yaml = load_run(run_dir)
+    ds, summary, model_yaml = load_run(run_dir, results=results, summary=summary)
     ds = with_display_names(ds, _data_dir(ds))
     has_plan = "compute_eflops" in ds and "per_year" in summary
-    figs = build_figures(ds, lang) if has_plan else {}
+    figs = build_figure_specs(ds, lang) if has_plan else {}
 
     sections = [_summary_section(ds, summary, lang)]
     sections[0] += "\n" + "\n".join(_figure_html(i, f) for i, f in figs.get("summary", []))
@@ -790,7 +871,7 @@ def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None =
     script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG)).replace("PRINT", str(PRINT_WIDTH_PX))
     toc = "".join(f'<a href="#{s}">{_esc(t("section." + s, lang))}</a>' for s in shown)
     scenario = summary.get("scenario", "")
-    generated = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    generated = _generated_at()
     header = [
         ("report.scenario", scenario),
         ("summary.status", _status(summary, lang)),
@@ -810,7 +891,7 @@ def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None =
 <title>{_esc(title)}</title>
 <style>{css}</style>
 <script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
-<script>{get_plotlyjs()}</script>
+<script>{_plotly_js()}</script>
 </head>
 <body>
 <header class="top">
@@ -830,6 +911,13 @@ def render_report(run_dir: Path, lang: str = "en", *, sweep: xr.Dataset | None =
 """
 
 
+def _plotly_js() -> str:
+    """plotly.js, embedded once; plotly.py is imported only when a page is made."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
 def safe_stem(name: str) -> str:
     """A file-name-safe version of a scenario name."""
     stem = re.sub(r"[^\w.-]+", "_", str(name)).strip("._")
@@ -837,14 +925,40 @@ def safe_stem(name: str) -> str:
 
 
 def write_report(
-    run_dir: Path, out_file: Path, lang: str = "en", *, sweep: xr.Dataset | None = None
+    run_dir: Path,
+    out_file: Path,
+    lang: str = "en",
+    *,
+    sweep: xr.Dataset | None = None,
+    results: xr.Dataset | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report of ``run_dir`` to ``out_file`` atomically and return its path.
 
     The HTML goes to a temporary file in the same folder that replaces ``out_file`` in
     one rename, so a reader never sees a half-written report.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder written by ``planner solve`` or ``planner plan``.
+    out_file
+        The HTML file to write; its folder is made if needed.
+    lang
+        ``"en"`` or ``"zh"``.
+    sweep
+        A sweep or Pareto Dataset to add the sweep views of.
+    results, summary
+        The run's results Dataset and summary when the caller already holds them, e.g.
+        ``planner plan`` right after writing the run folder: skips reading
+        ``results.nc`` again (see :func:`render_report`).
+
+    Returns
+    -------
+    Path
+        ``out_file``.
     """
-    page = render_report(Path(run_dir), lang, sweep=sweep)
+    page = render_report(Path(run_dir), lang, sweep=sweep, results=results, summary=summary)
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=out_file.parent)
