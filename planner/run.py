@@ -120,12 +120,16 @@ def solve_model(
     timings["build"] = t2 - t1
 
     step("solving with HiGHS")
+    solver_log: bool | Callable[[str], None] = model.solver.log
+    if not solver_log and on_step is not None:
+        solver_log = _progress_line(step)
     result = solve(
         m,
         time_limit_s=model.solver.time_limit_s,
         mip_gap=model.solver.mip_gap,
         threads=model.solver.threads,
-        log=model.solver.log,
+        log=solver_log,
+        on_step=step,
     )
     t3 = time.perf_counter()
     timings["solve"] = t3 - t2
@@ -144,6 +148,17 @@ def solve_model(
     results = assemble_results(sliced, solution)
     summary = summarise(results, model, result, marginals, timings)
     return Run(model=model, results=results, summary=summary, timings_s=timings)
+
+
+def _progress_line(step: Callable[[str], None]) -> Callable[[str], None]:
+    """HiGHS's log as a progress line: each new line replaces the last (``step``), so a
+    long solve shows it is moving (iterations, objective, gap) without flooding."""
+
+    def show(line: str) -> None:
+        if line.strip():
+            step(f"HiGHS: {line.strip()}")
+
+    return show
 
 
 def assemble_results(inputs: xr.Dataset, solution: xr.Dataset | None) -> xr.Dataset:

@@ -302,6 +302,7 @@ def solve(
     log: bool | Callable[[str], Any] = False,
     relax_integers: bool = False,
     warm_start: bool = True,
+    on_step: Callable[[str], Any] | None = None,
 ) -> SolveResult:
     """Solve ``m`` with HiGHS; load the solution into the model when there is one.
 
@@ -316,8 +317,12 @@ def solve(
         relaxed values are loaded, the model itself is not changed.
     warm_start
         Start from the LP relaxation rounded up (see :func:`_root_incumbent`).
+    on_step
+        Called with a short description as each phase starts (a progress line).
     """
+    step = on_step or (lambda _message: None)
     t0 = time.perf_counter()
+    step("compiling the model for HiGHS")
     try:
         compiled = compile_model(m)
     except InfeasibleConstraintException as exc:
@@ -331,13 +336,16 @@ def solve(
         return max(time_limit_s - (time.perf_counter() - t0), 1.0)
 
     ints = compiled.integer_cols
+    size = f"{compiled.n_col:,} columns x {compiled.n_row:,} rows"
     if relax_integers or not len(ints):
+        step(f"HiGHS: LP ({size})")
         compiled.set_integrality(ints, False)
         result = compiled.run(time_limit_s=remaining(), **options)
         compiled.set_integrality(ints, True)
         return _finish(compiled, result, t0)
     start, root = None, None
     if warm_start:
+        step(f"HiGHS: LP relaxation and a rounded plan ({size})")
         try:
             start, root = _root_incumbent(compiled, remaining(), threads, mip_gap)
         except Exception:  # a failed start only costs time: solve without one
@@ -350,6 +358,7 @@ def solve(
         solution.col_value = start.tolist()
         solution.value_valid = True
         compiled.highs.setSolution(solution)
+    step(f"HiGHS: branch and bound ({size}, gap {mip_gap:.2%})")
     result = compiled.run(time_limit_s=remaining(), **options)
     return _finish(compiled, result, t0)
 

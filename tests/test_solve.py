@@ -154,3 +154,27 @@ def test_warm_start_repairs_a_rounded_build_over_the_limit_and_finds_the_optimum
     assert with_start.objective_cny == pytest.approx(without.objective_cny, rel=1e-9)
     built = sum(pyo.value(v) for v in warm.racks_new_std.values())
     assert built <= 250.0 + 1e-6
+
+
+def test_the_root_closes_the_gap_only_within_the_requested_gap():
+    # The LP builds 2.5 modules (a lower bound); rounded up to 3 it is a feasible plan
+    # whose cost is within 50 % of that bound but not within 0.
+    lp = solve(build_model(tiny_inputs(), FormulationOptions()), relax_integers=True)
+    steps: list[str] = []
+    m = build_model(tiny_inputs(), FormulationOptions())
+    loose = solve(m, mip_gap=0.5, on_step=steps.append)
+    assert loose.status == SolveStatus.optimal and "root" in loose.message
+    assert loose.bound == pytest.approx(lp.objective_cny, rel=1e-9)
+    assert loose.bound < loose.objective_cny
+    assert loose.mip_gap == pytest.approx(1 - loose.bound / loose.objective_cny, rel=1e-9)
+    assert pyo.value(m.build_modules["a", "general", 2024]) == pytest.approx(3.0)
+    assert not any("branch and bound" in s for s in steps)
+
+    steps.clear()
+    exact = solve(
+        build_model(tiny_inputs(), FormulationOptions()), mip_gap=0.0, on_step=steps.append
+    )
+    assert exact.status == SolveStatus.optimal and "root" not in exact.message
+    assert any("branch and bound" in s for s in steps)
+    assert exact.mip_gap == pytest.approx(0.0, abs=1e-9)
+    assert exact.objective_cny == pytest.approx(loose.objective_cny, rel=1e-9)
