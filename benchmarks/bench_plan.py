@@ -82,16 +82,36 @@ def bench(cmd_args: list[str], runs: int, label: str, ok_codes: tuple[int, ...] 
 
 
 def accuracy_study(
-    days_list: list[int], runs_full: bool, full_time_limit_s: float | None = None
+    days_list: list[int],
+    runs_full: bool,
+    full_time_limit_s: float | None = None,
+    full_run: Path | None = None,
 ) -> list[dict]:
-    """Objective, emissions and build plan at N representative days vs the full year."""
+    """Objective, emissions and build plan at N representative days vs the full year.
+
+    ``full_run``: a run folder of the full year solved before (``planner solve
+    models/national_2025.yaml --hours full --out DIR``) used as the reference instead
+    of solving it again.
+    """
+    from planner.results import read_run
     from planner.run import run_model
 
     cases: dict[str, object] = {str(d): d for d in days_list}
-    if runs_full:
+    if runs_full and full_run is None:
         cases["full"] = "full"
     rows = {}
     plans = {}
+    if full_run is not None:
+        results, summary = read_run(full_run)
+        rows["full"] = {
+            "days": "full",
+            "objective_cny": summary["objective_cny"],
+            "emissions_2025_tco2": summary["per_year"]["2025"]["emissions_tco2"],
+            "status": summary["status"],
+            "seconds": sum(v for k, v in summary["timings_s"].items() if k != "highs"),
+        }
+        if summary["objective_cny"] is not None:
+            plans["full"] = results["racks_new"].sum("year")
     for name, days in cases.items():
         t0 = time.perf_counter()
         limit = full_time_limit_s if days == "full" else None
@@ -107,7 +127,7 @@ def accuracy_study(
             plans[name] = run.results["racks_new"].sum("year")
         print(f"  {name} days: {rows[name]['seconds']:.1f} s", file=sys.stderr)
     ref = "full" if "full" in plans else str(max(days_list))
-    if runs_full and ref != "full":
+    if "full" in rows and ref != "full":
         status = rows["full"]["status"]
         print(f"  the full year has no plan ({status}): vs {ref} days", file=sys.stderr)
     for name, row in rows.items():
@@ -138,6 +158,9 @@ def main() -> None:
     parser.add_argument("--days", default="4,8,12,24,48")
     parser.add_argument("--no-full", action="store_true", help="days: skip the full-year run")
     parser.add_argument(
+        "--full-run", type=Path, help="days: a full-year run folder to compare with (not re-solved)"
+    )
+    parser.add_argument(
         "--time-limit",
         type=float,
         default=300.0,
@@ -154,7 +177,7 @@ def main() -> None:
         rows = [res]
     else:
         days = [int(d) for d in args.days.split(",")]
-        rows = accuracy_study(days, not args.no_full, args.time_limit)
+        rows = accuracy_study(days, not args.no_full, args.time_limit, args.full_run)
     (RESULTS / f"{args.what}.json").write_text(json.dumps(rows, indent=2))
     if args.what == "days":
         cols = ["days", "objective_cny", "objective_err", "emissions_2025_tco2"]
