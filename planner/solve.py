@@ -105,6 +105,7 @@ class CompiledModel:
         self.col_lower = np.array([-math.inf if lb is None else lb for lb, _ in bounds], float)
         self.col_upper = np.array([math.inf if ub is None else ub for _, ub in bounds], float)
         self.integer = np.array([v.is_integer() for v in self.columns], dtype=bool)
+        self._integer_now = self.integer.copy()  # integrality as HiGHS holds it now
         sense = np.array([s for _, s in self.rows], dtype=np.int8)
         rhs = np.asarray(info.rhs, dtype=float).reshape(n_row)
         row_lower = np.where(sense <= 0, rhs, -math.inf)
@@ -157,6 +158,7 @@ class CompiledModel:
         if len(cols):
             kind = np.full(len(cols), 1 if integer else 0, dtype=np.uint8)
             self.highs.changeColsIntegrality(len(cols), cols.astype(np.int32), kind)
+            self._integer_now[cols] = integer
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(cols):
@@ -234,8 +236,7 @@ class CompiledModel:
             status = SolveStatus.error
         scale = _scale(self.model())
         objective = info.objective_function_value * scale if has_solution else None
-        is_mip = bool(self.integer.any()) and info.mip_node_count >= 0
-        if is_mip:
+        if self._integer_now.any():  # a MIP: HiGHS's bound from branch and bound
             raw_bound = info.mip_dual_bound
             bound = raw_bound * scale if math.isfinite(raw_bound) else None
         else:
@@ -285,12 +286,6 @@ def compile_model(m: pyo.ConcreteModel) -> CompiledModel:
     except TypeError:  # not weak-referenceable: no reuse
         pass
     return compiled
-
-
-def _error(message: str, elapsed: float = 0.0) -> SolveResult:
-    return SolveResult(
-        SolveStatus.error, None, None, None, elapsed, SOLVER_NAME, SOLVER_VERSION, message
-    )
 
 
 def solve(
