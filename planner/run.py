@@ -259,6 +259,12 @@ def summarise(
         summary["explanation"] = (
             f"The solver returned '{result.status}' with no plan: {result.message}"
         )
+        if result.status == "time_limit":
+            summary["explanation"] += (
+                f". HiGHS found no plan within {model.solver.time_limit_s:g} s: raise "
+                "--time-limit, or use fewer time steps (--hours N-days; the full 8760-hour "
+                "year takes far longer than representative days)."
+            )
         return summary
 
     per_year: dict[str, Any] = {}
