@@ -342,7 +342,7 @@ def solve(
     if warm_start:
         step(f"HiGHS: LP relaxation and a rounded plan ({size})")
         try:
-            start, root = _root_incumbent(compiled, remaining(), threads, mip_gap)
+            start, root = _root_incumbent(compiled, remaining(), threads, mip_gap, log)
         except Exception:  # a failed start only costs time: solve without one
             logger.warning("warm start failed; solving without one", exc_info=True)
             compiled.restore()
@@ -370,7 +370,11 @@ def _finish(
 
 
 def _root_incumbent(
-    compiled: CompiledModel, time_limit_s: float, threads: int, mip_gap: float
+    compiled: CompiledModel,
+    time_limit_s: float,
+    threads: int,
+    mip_gap: float,
+    log: bool | Callable[[str], Any] = False,
 ) -> tuple[np.ndarray | None, SolveResult | None]:
     """Solve the root: LP relaxation, then that relaxation rounded up and repaired.
 
@@ -397,7 +401,7 @@ def _root_incumbent(
     ints = compiled.integer_cols
     compiled.set_integrality(ints, False)
     try:
-        relaxed = compiled.run(time_limit_s=time_limit_s, mip_gap=0.0, threads=threads)
+        relaxed = compiled.run(time_limit_s=time_limit_s, mip_gap=0.0, threads=threads, log=log)
         if relaxed.status != SolveStatus.optimal:
             return None, None
         x_lp = compiled.column_values()[ints]
@@ -406,7 +410,7 @@ def _root_incumbent(
         x = _repair_limits(compiled, ints, x, x_lp)
         compiled.set_bounds(ints, x, x)
         remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
-        fixed = compiled.run(time_limit_s=remaining, mip_gap=0.0, threads=threads)
+        fixed = compiled.run(time_limit_s=remaining, mip_gap=0.0, threads=threads, log=log)
         start = compiled.column_values() if fixed.status == SolveStatus.optimal else None
     finally:
         compiled.restore()
