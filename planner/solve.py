@@ -116,6 +116,10 @@ class CompiledModel:
         self.row_upper = row_upper
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        # Devex pricing in the dual simplex instead of HiGHS's default (steepest edge):
+        # about the same number of iterations, each cheaper. LP relaxation of the
+        # national model: 8 days 1.5 -> 1.1 s, 24 days 6.5 -> 4.9 s, 48 days 21.5 -> 13.8 s.
+        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)
         objective = info.objectives[0]
         status = self.highs.passModel(
             n_col,
