@@ -56,6 +56,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
+from planner.atomic import usual_dir_mode
 from planner.errors import InputError, Problem
 from planner.model_file import ModelFile, load_model, parse_model, resolved_yaml
 
@@ -705,6 +706,7 @@ class CaseStore:
         self.cases_dir.mkdir(parents=True, exist_ok=True)
         target = self.path(case.case_id)
         tmp = Path(tempfile.mkdtemp(prefix=f".{case.case_id}.", suffix=".tmp", dir=self.cases_dir))
+        usual_dir_mode(tmp)
         try:
             for rel, data in (outcome.get("files") or {}).items():
                 dest = tmp / rel

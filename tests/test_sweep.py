@@ -22,6 +22,7 @@ import yaml
 from click.testing import CliRunner
 
 from planner import sweep as sw
+from planner.atomic import current_umask
 from planner.errors import InputError
 from planner.model_file import resolved_yaml
 
@@ -238,6 +239,8 @@ def test_serial_sweep_writes_cases_and_dataset(tmp_path):
         folder = tmp_path / "cases" / str(cid)
         assert json.loads((folder / "case.json").read_text())["state"] == "done"
         assert (folder / "model.yaml").is_file()
+        # built in a mkdtemp folder (0700), renamed: readable like any other folder
+        assert folder.stat().st_mode & 0o777 == 0o777 & ~current_umask()
     on_disk = xr.load_dataset(tmp_path / "sweep.nc", engine="netcdf4")
     xr.testing.assert_identical(on_disk, ds)
     table = sw.sweep_table(ds)
