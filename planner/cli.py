@@ -323,7 +323,7 @@ def data_profiles(data_dir: Path, seed: int) -> None:
 @click.option(
     "--days",
     "days_list",
-    type=int,
+    type=click.IntRange(1, 365),
     multiple=True,
     help="Numbers of representative days [default: that of models/national_2025.yaml].",
 )
