@@ -51,11 +51,14 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types, as summary.json stores it: string keys (tuple and
+    integer keys become text), lists for tuples, Python scalars for numpy ones, and None
+    for NaN and infinities."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -74,7 +77,7 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
             out[name] = var.astype(str)
     for key, value in list(out.attrs.items()):
         if isinstance(value, dict | list | bool) or value is None:
-            out.attrs[key] = json.dumps(_jsonable(value), ensure_ascii=False)
+            out.attrs[key] = json.dumps(jsonable(value), ensure_ascii=False)
     return out
 
 
@@ -124,7 +127,7 @@ def write_run(
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
     """Write summary.json into a run folder (atomically: temp file, then rename)."""
-    text = json.dumps(_jsonable(summary), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n"
     tmp = Path(run_dir) / f".{SUMMARY_FILE}.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, Path(run_dir) / SUMMARY_FILE)

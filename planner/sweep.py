@@ -653,10 +653,10 @@ def iter_dask(
 
 
 def _write_json(path: Path, data: Any) -> None:
-    from planner.results import _jsonable
+    from planner.results import jsonable
 
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    tmp.write_text(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n", "utf-8")
     os.replace(tmp, path)
 
 

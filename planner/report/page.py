@@ -34,7 +34,7 @@ from planner.errors import InputError, Problem
 from planner.report import figures as F
 from planner.report import text
 from planner.report.text import t
-from planner.results import MODEL_FILE, RESULTS_FILE, SUMMARY_FILE, _jsonable, read_run
+from planner.results import MODEL_FILE, RESULTS_FILE, SUMMARY_FILE, jsonable, read_run
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -233,7 +233,7 @@ def load_run(
     # The summary as summary.json holds it (the conversion write_summary applies): the
     # run's in-memory one has tuple and integer keys and NaN that the page, written
     # against the file, does not expect.
-    summary = json.loads(json.dumps(_jsonable(summary)))
+    summary = json.loads(json.dumps(jsonable(summary)))
     model_path = run_dir / MODEL_FILE
     model_yaml = model_path.read_text(encoding="utf-8") if model_path.is_file() else None
     return results.copy(deep=False), summary, model_yaml
