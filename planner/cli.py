@@ -173,12 +173,8 @@ def _print_summary(summary: dict[str, Any], path: Path) -> None:
         )
     out.print(f"  {summary.get('explanation', '')}")
     t = summary.get("timings_s", {})
-    out.print(
-        "  time: "
-        + ", ".join(
-            f"{k} {v:.1f} s" for k, v in t.items() if k in ("load", "build", "solve", "write")
-        )
-    )
+    stages = ("load", "design_hint", "build", "solve", "write")
+    out.print("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if k in stages))
     out.print(f"  run folder: {path}")
 
 

@@ -22,7 +22,7 @@ import math
 import sys
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +32,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from planner.formulation.build import DESIGN_VARIABLES
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,33 @@ _MODEL_STATUS = {
     highspy.HighsModelStatus.kIterationLimit: SolveStatus.time_limit,
     highspy.HighsModelStatus.kSolutionLimit: SolveStatus.time_limit,
 }
+
+
+# Trust region around a coarse solution's build decisions (CompiledModel.set_trust_region):
+# half-width relative to the centre, floor as a fraction of the column's range, growth
+# factor when the box binds, and rounds of growth before giving the box up.
+TRUST_REL = 0.03
+TRUST_FLOOR = 0.005
+TRUST_WIDEN = 4.0
+TRUST_ROUNDS = 8
+
+
+@dataclass
+class TrustRegion:
+    """A box around ``centre`` on columns ``cols``; ``position[c]`` is column ``c``'s
+    place in ``cols`` (-1 if outside)."""
+
+    cols: np.ndarray
+    centre: np.ndarray
+    width: np.ndarray
+    position: np.ndarray
+    lower: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+
+    def place(self, col_lower: np.ndarray, col_upper: np.ndarray) -> None:
+        """The box, clipped to the columns' own bounds."""
+        self.lower = np.clip(self.centre - self.width, col_lower, col_upper)
+        self.upper = np.clip(self.centre + self.width, col_lower, col_upper)
 
 
 class CompiledModel:
@@ -141,6 +170,11 @@ class CompiledModel:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the compiled model")
         self.n_col, self.n_row = n_col, n_row
+        # Bounds as the caller set them (set_bounds / restore); HiGHS holds these, except
+        # on trust-region columns that still have their original bounds.
+        self.lower_now = self.col_lower.copy()
+        self.upper_now = self.col_upper.copy()
+        self.trust: TrustRegion | None = None
         self.highs_time_s = 0.0  # HiGHS's own time over every run of this model
         self._row_index: dict[int, list[int]] | None = None
         self.compile_time_s = time.perf_counter() - t0
@@ -166,15 +200,81 @@ class CompiledModel:
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(cols):
-            self.highs.changeColsBounds(
-                len(cols), cols.astype(np.int32), lower.astype(float), upper.astype(float)
-            )
+            self.lower_now[cols] = lower
+            self.upper_now[cols] = upper
+            self._push_bounds(cols)
 
     def restore(self) -> None:
         """Original bounds and integrality of every column (after relaxations, fixes)."""
         cols = np.arange(self.n_col)
         self.set_bounds(cols, self.col_lower, self.col_upper)
         self.set_integrality(self.integer_cols, True)
+
+    def _push_bounds(self, cols: np.ndarray) -> None:
+        """Hand HiGHS the bounds of ``cols``: the caller's, or the trust region's."""
+        lower, upper = self.lower_now[cols], self.upper_now[cols]
+        if self.trust is not None:
+            lower, upper = lower.copy(), upper.copy()
+            k = self.trust.position[cols]
+            inside = k >= 0
+            free = inside & self._original_bounds(cols)
+            lower[free] = self.trust.lower[k[free]]
+            upper[free] = self.trust.upper[k[free]]
+        self.highs.changeColsBounds(
+            len(cols), cols.astype(np.int32), lower.astype(float), upper.astype(float)
+        )
+
+    def _original_bounds(self, cols: np.ndarray) -> np.ndarray:
+        return (self.lower_now[cols] == self.col_lower[cols]) & (
+            self.upper_now[cols] == self.col_upper[cols]
+        )
+
+    # -- trust region --------------------------------------------------------------------
+
+    def set_trust_region(self, cols: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> None:
+        """Bound ``cols`` to a box around ``centre`` in every LP until it is cleared.
+
+        The box is ``centre +- max(TRUST_REL * |centre|, TRUST_FLOOR * scale)`` within the
+        column's bounds. It applies to a column only while the column has its original
+        bounds (a fixed or windowed column keeps the caller's bounds). Each LP solved
+        inside a trust region is checked against the original bounds and the box widened
+        until it no longer binds (:meth:`run`), so the LP optimum returned is that of the
+        original LP; the box only makes the dual simplex start closer to it.
+        """
+        cols = np.asarray(cols, dtype=np.int64)
+        width = np.maximum(TRUST_REL * np.abs(centre), TRUST_FLOOR * scale)
+        position = np.full(self.n_col, -1, dtype=np.int64)
+        position[cols] = np.arange(len(cols))
+        self.trust = TrustRegion(cols, np.asarray(centre, float), width, position)
+        self.trust.place(self.col_lower[cols], self.col_upper[cols])
+        self._push_bounds(cols)
+
+    def clear_trust_region(self) -> None:
+        if self.trust is not None:
+            cols = self.trust.cols
+            self.trust = None
+            self._push_bounds(cols)
+
+    def _trust_binding(self) -> tuple[np.ndarray, np.ndarray]:
+        """Trust-region columns whose box binds: at a box bound that is not one of the
+        column's own bounds, with a reduced cost that would move them past it."""
+        trust = self.trust
+        cols = trust.cols
+        free = self._original_bounds(cols)
+        solution = self.highs.getSolution()
+        value = np.asarray(solution.col_value)[cols]
+        reduced = np.asarray(solution.col_dual)[cols]
+        tol = self.highs.getOptions().dual_feasibility_tolerance
+        near = 1e-7 * np.maximum(1.0, np.abs(value))
+        low = free & (trust.lower > self.col_lower[cols]) & (value <= trust.lower + near)
+        high = free & (trust.upper < self.col_upper[cols]) & (value >= trust.upper - near)
+        return low & (reduced > tol), high & (reduced < -tol)
+
+    def _widen_trust_region(self, low: np.ndarray, high: np.ndarray) -> None:
+        trust = self.trust
+        trust.width[low | high] *= TRUST_WIDEN
+        trust.place(self.col_lower[trust.cols], self.col_upper[trust.cols])
+        self._push_bounds(trust.cols)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -197,7 +297,44 @@ class CompiledModel:
         threads: int,
         log: bool | Callable[[str], Any] = False,
     ) -> SolveResult:
-        """Run HiGHS on the model as it stands. Ctrl-C stops HiGHS and is re-raised."""
+        """Run HiGHS on the model as it stands. Ctrl-C stops HiGHS and is re-raised.
+
+        An LP inside a trust region is re-solved, from its basis, with the box widened
+        wherever it binds, until it binds nowhere (then the LP's optimum is the original
+        LP's: the same primal and dual solution satisfies the original bounds' optimality
+        conditions) or, after ``TRUST_ROUNDS`` rounds or an LP with no optimum in the box,
+        without the box. A MIP is never solved inside one: branch and bound drops it.
+        """
+        if self.trust is not None and self._integer_now.any():
+            self.clear_trust_region()
+        t0 = time.perf_counter()
+        result = self._run_once(time_limit_s, mip_gap, threads, log)
+        rounds = 0
+        while self.trust is not None and result.status != SolveStatus.time_limit:
+            if result.status != SolveStatus.optimal:
+                # Infeasible inside the box says nothing about outside it.
+                self.clear_trust_region()
+            else:
+                low, high = self._trust_binding()
+                if not (low.any() or high.any()):
+                    break
+                rounds += 1
+                logger.info("trust region binds on %d columns: widening", low.sum() + high.sum())
+                if rounds > TRUST_ROUNDS:
+                    self.clear_trust_region()
+                else:
+                    self._widen_trust_region(low, high)
+            remaining = time_limit_s - (time.perf_counter() - t0)
+            result = self._run_once(remaining, mip_gap, threads, log)
+        return dataclasses.replace(result, solve_time_s=time.perf_counter() - t0)
+
+    def _run_once(
+        self,
+        time_limit_s: float,
+        mip_gap: float,
+        threads: int,
+        log: bool | Callable[[str], Any],
+    ) -> SolveResult:
         h = self.highs
         h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -301,6 +438,7 @@ def solve(
     log: bool | Callable[[str], Any] = False,
     relax_integers: bool = False,
     warm_start: bool = True,
+    design_hint: Mapping[tuple[str, Any], float] | None = None,
     on_step: Callable[[str], Any] | None = None,
 ) -> SolveResult:
     """Solve ``m`` with HiGHS; load the solution into the model when there is one.
@@ -316,6 +454,11 @@ def solve(
         relaxed values are loaded, the model itself is not changed.
     warm_start
         Start from the LP relaxation rounded up (see :func:`_root_incumbent`).
+    design_hint
+        Values of the build decisions from a coarser solve of the same model
+        (:func:`design_values`, keyed by component name and index): the LPs start inside
+        a trust region around them (:meth:`CompiledModel.set_trust_region`). This
+        changes how fast they solve, never their result.
     on_step
         Called with a short description as each phase starts (a progress line).
     """
@@ -330,6 +473,8 @@ def solve(
             SOLVER_NAME, SOLVER_VERSION, str(exc),
         )  # fmt: skip
     options = dict(mip_gap=mip_gap, threads=threads, log=log)
+    if design_hint:
+        _set_trust_region(compiled, m, design_hint)
 
     def remaining() -> float:
         return max(time_limit_s - (time.perf_counter() - t0), 1.0)
@@ -360,6 +505,45 @@ def solve(
     step(f"HiGHS: branch and bound ({size}, gap {mip_gap:.2%})")
     result = compiled.run(time_limit_s=remaining(), **options)
     return _finish(compiled, result, t0)
+
+
+def design_values(m: pyo.ConcreteModel) -> dict[tuple[str, Any], float]:
+    """The build decisions of a solved model, for :func:`solve`'s ``design_hint``."""
+    return {
+        (name, index): float(v.value)
+        for name in DESIGN_VARIABLES
+        if hasattr(m, name)
+        for index, v in getattr(m, name).items()
+        if v.value is not None
+    }
+
+
+def _set_trust_region(
+    compiled: CompiledModel, m: pyo.ConcreteModel, hint: Mapping[tuple[str, Any], float]
+) -> None:
+    """Trust region on the columns of the hinted build decisions (others are free)."""
+    column = {id(v): i for i, v in enumerate(compiled.columns)}
+    cols, centre, scale = [], [], []
+    for name in DESIGN_VARIABLES:
+        component = getattr(m, name, None)
+        if component is None:
+            continue
+        found = [
+            (column[id(v)], hint[name, index])
+            for index, v in component.items()
+            if (name, index) in hint and id(v) in column
+        ]
+        if not found:
+            continue
+        largest = max(1.0, max(abs(x) for _, x in found))
+        for col, x in found:
+            span = compiled.col_upper[col] - compiled.col_lower[col]
+            cols.append(col)
+            centre.append(min(max(x, compiled.col_lower[col]), compiled.col_upper[col]))
+            scale.append(span if math.isfinite(span) else largest)
+    if cols:
+        compiled.set_trust_region(np.array(cols), np.array(centre), np.array(scale))
+        logger.info("trust region on %d build decisions", len(cols))
 
 
 def _finish(

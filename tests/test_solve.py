@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 import pytest
+from conftest import write_model
 from tiny import HOURS, crf, tiny_inputs
 
 from planner.formulation import FormulationOptions, PenaltyOptions, build_model
+from planner.formulation.build import DESIGN_VARIABLES
 from planner.model_file import ModelFile
-from planner.solve import SolveResult, SolveStatus, marginal_costs, solve
+from planner.solve import (
+    _COMPILED,
+    SolveResult,
+    SolveStatus,
+    design_values,
+    marginal_costs,
+    solve,
+)
 
 
 def test_optimal_status_and_result_fields():
@@ -178,3 +187,82 @@ def test_the_root_closes_the_gap_only_within_the_requested_gap():
     assert any("branch and bound" in s for s in steps)
     assert exact.mip_gap == pytest.approx(0.0, abs=1e-9)
     assert exact.objective_cny == pytest.approx(loose.objective_cny, rel=1e-9)
+
+
+def _zero_hint(m: pyo.ConcreteModel) -> dict:
+    return {
+        (name, index): 0.0
+        for name in DESIGN_VARIABLES
+        if hasattr(m, name)
+        for index in getattr(m, name)
+    }
+
+
+def test_a_trust_region_around_a_far_off_hint_changes_no_optimum():
+    # The hint builds nothing; the LP builds 2.5 modules. The box around the hint binds,
+    # is widened until it does not, and the LP, the MILP and its marginal costs are those
+    # of the solves without a hint.
+    free = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
+    lp_free = solve(free, relax_integers=True)
+    hinted = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
+    lp = solve(hinted, relax_integers=True, design_hint=_zero_hint(hinted))
+    assert lp.status == lp_free.status == SolveStatus.optimal
+    assert lp.objective_cny == pytest.approx(lp_free.objective_cny, rel=1e-9)
+    assert pyo.value(hinted.build_modules["a", "general", 2024]) == pytest.approx(2.5)
+    trust = _COMPILED[hinted].trust
+    assert trust is not None and trust.width.max() > 0.01  # it had to grow
+
+    milp_free = solve(free, mip_gap=0.0)
+    milp = solve(hinted, mip_gap=0.0, design_hint=_zero_hint(hinted))
+    assert milp.objective_cny == pytest.approx(milp_free.objective_cny, rel=1e-9)
+    assert pyo.value(hinted.build_modules["a", "general", 2024]) == pytest.approx(3.0)
+    mc, mc_free = marginal_costs(hinted, milp), marginal_costs(free, milp_free)
+    assert mc["status"] == SolveStatus.optimal
+    for year, value in mc_free["total_compute_cny_per_eflops"].items():
+        assert mc["total_compute_cny_per_eflops"][year] == pytest.approx(value, rel=1e-9)
+
+
+def test_a_design_hint_from_fewer_days_gives_the_same_lp_optimum(any_data, tmp_path):
+    # Shipped data (or the fixture): the build decisions of a 2-day LP centre the trust
+    # region of the 4-day LP, whose optimum must not move; the MILP stays within its gap.
+    from planner.inputs.load import load_inputs
+    from planner.inputs.timeslices import select_timesteps
+    from planner.model_file import load_model
+
+    model, data_dir = load_model(write_model(tmp_path / "m.yaml", any_data), [])
+    inputs = load_inputs(model, data_dir)
+    options = FormulationOptions.from_model_file(model)
+    coarse = build_model(select_timesteps(inputs, 2), options)
+    assert solve(coarse, relax_integers=True).status == SolveStatus.optimal
+    hint = design_values(coarse)
+    assert hint and all(name in DESIGN_VARIABLES for name, _ in hint)
+
+    fine = select_timesteps(inputs, 4)
+    plain = solve(build_model(fine, options), relax_integers=True)
+    hinted = solve(build_model(fine, options), relax_integers=True, design_hint=hint)
+    assert hinted.status == plain.status == SolveStatus.optimal
+    assert hinted.objective_cny == pytest.approx(plain.objective_cny, rel=1e-7)
+    milp = solve(build_model(fine, options), mip_gap=1e-3, design_hint=hint)
+    assert milp.status == SolveStatus.optimal
+    assert plain.objective_cny <= milp.objective_cny * (1 + 1e-9)
+    assert milp.objective_cny <= plain.objective_cny / (1 - 1e-3) * (1 + 1e-9)
+
+
+def test_a_trust_region_with_no_feasible_point_is_dropped():
+    # Existing racks draw more than the grid connection: only 1 MW of solar (cf 1) closes
+    # the balance, far outside the box around a hint of no solar. Infeasible inside the
+    # box is not infeasible: the LP is solved again without it.
+    kwargs = dict(
+        stock_racks_std=1000.0,
+        grid_limit_mw=0.5,
+        solar_limit_mw=20.0,
+        solar_cf=1.0,
+        target_total_eflops=0.0,
+    )
+    plain = solve(build_model(tiny_inputs(**kwargs), FormulationOptions()), relax_integers=True)
+    m = build_model(tiny_inputs(**kwargs), FormulationOptions())
+    hinted = solve(m, relax_integers=True, design_hint=_zero_hint(m))
+    assert hinted.status == plain.status == SolveStatus.optimal
+    assert hinted.objective_cny == pytest.approx(plain.objective_cny, rel=1e-9)
+    assert pyo.value(m.solar_new_mw["a", 2024]) == pytest.approx(1.0)
+    assert _COMPILED[m].trust is None

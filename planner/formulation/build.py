@@ -35,6 +35,19 @@ log = logging.getLogger(__name__)
 OBJECTIVE_SCALE_CNY = 1e6
 """CNY per unit of the Pyomo objective (the objective is in million CNY)."""
 
+DESIGN_VARIABLES = (
+    "build_modules",
+    "campus_phases",
+    "solar_new_mw",
+    "wind_new_mw",
+    "hydro_contract_mw",
+    "battery_power_new_mw",
+    "battery_energy_new_mwh",
+)
+"""The build decisions: few (indexed by site, class and year, never by hour), and each
+enters every hourly row of its site. A solve at coarse time resolution places them well
+for a solve at fine resolution (``planner.solve``'s trust region)."""
+
 COST_COMPONENTS = (
     "capex_racks",
     "capex_energy",
