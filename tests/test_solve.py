@@ -266,3 +266,37 @@ def test_a_trust_region_with_no_feasible_point_is_dropped():
     assert hinted.objective_cny == pytest.approx(plain.objective_cny, rel=1e-9)
     assert pyo.value(m.solar_new_mw["a", 2024]) == pytest.approx(1.0)
     assert _COMPILED[m].trust is None
+
+
+@pytest.mark.slow
+def test_a_full_year_run_is_boxed_around_the_8_day_plan_with_the_same_lp_optimum(
+    fixture_data, tmp_path, monkeypatch
+):
+    # The full-year run takes its design hint from the 8-day LP; the full-year LP
+    # relaxation with that hint has the optimum of the one without.
+    import planner.run
+    from planner.inputs.load import load_inputs
+    from planner.inputs.timeslices import select_timesteps
+    from planner.model_file import load_model
+
+    model_path = write_model(tmp_path / "m.yaml", fixture_data)
+    hints: list = []
+    real = planner.run.design_hint
+
+    def spy(*args, **kwargs):
+        hints.append(real(*args, **kwargs))
+        return hints[-1]
+
+    monkeypatch.setattr(planner.run, "design_hint", spy)
+    run = planner.run.run_model(model_path, days="full")
+    assert run.summary["status"] == "optimal"
+    assert len(hints) == 1 and hints[0]
+    assert "design_hint" in run.summary["timings_s"]
+
+    model, data_dir = load_model(model_path, [])
+    full = select_timesteps(load_inputs(model, data_dir), "full")
+    options = FormulationOptions.from_model_file(model)
+    plain = solve(build_model(full, options), relax_integers=True)
+    boxed = solve(build_model(full, options), relax_integers=True, design_hint=hints[0])
+    assert boxed.status == plain.status == SolveStatus.optimal
+    assert boxed.objective_cny == pytest.approx(plain.objective_cny, rel=1e-7)
