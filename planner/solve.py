@@ -182,6 +182,7 @@ class CompiledModel:
         self.trust: TrustRegion | None = None
         self.highs_time_s = 0.0  # HiGHS's own time over every run of this model
         self._row_order: np.ndarray | None = None  # rows sorted by constraint id
+        self._sorted_ids: np.ndarray | None = None
         self.compile_time_s = time.perf_counter() - t0
         logger.info(
             "compiled %d columns x %d rows (%d nonzeros) in %.2f s",
@@ -287,9 +288,10 @@ class CompiledModel:
         """Row indices of a Pyomo constraint (none if it was trivial and dropped)."""
         if self._row_order is None:
             self._row_order = np.argsort(self.row_constraint_id, kind="stable")
-        ids = self.row_constraint_id[self._row_order]
+            self._sorted_ids = self.row_constraint_id[self._row_order]
         key = np.uint64(id(constraint))
-        lo, hi = np.searchsorted(ids, key, "left"), np.searchsorted(ids, key, "right")
+        lo = np.searchsorted(self._sorted_ids, key, "left")
+        hi = np.searchsorted(self._sorted_ids, key, "right")
         return self._row_order[lo:hi].tolist()
 
     # -- solving -------------------------------------------------------------------------
