@@ -172,19 +172,25 @@ def design_hint(
     A full-year solve starts its LPs inside a trust region around them
     (``planner.solve``'s ``design_hint``): on the national model its LP relaxation then
     takes about a fifth of the dual simplex time. The trust region only changes the
-    path, not the answer. ``None`` when the coarse LP has no optimum.
+    path, not the answer. ``None`` when the coarse LP has no optimum or fails.
     """
     from planner.formulation.build import FormulationOptions, build_model
     from planner.inputs.timeslices import select_timesteps
     from planner.solve import design_values, solve
 
-    coarse = build_model(select_timesteps(inputs, days), FormulationOptions.from_model_file(model))
-    result = solve(
-        coarse,
-        relax_integers=True,
-        time_limit_s=model.solver.time_limit_s,
-        threads=model.solver.threads,
-    )
+    try:
+        coarse = build_model(
+            select_timesteps(inputs, days), FormulationOptions.from_model_file(model)
+        )
+        result = solve(
+            coarse,
+            relax_integers=True,
+            time_limit_s=model.solver.time_limit_s,
+            threads=model.solver.threads,
+        )
+    except Exception:  # only a head start: the full-year solve goes on without it
+        log.warning("the %d-day design hint failed; solving without it", days, exc_info=True)
+        return None
     return design_values(coarse) if result.status == "optimal" else None
 
 

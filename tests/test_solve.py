@@ -300,3 +300,17 @@ def test_a_full_year_run_is_boxed_around_the_8_day_plan_with_the_same_lp_optimum
     boxed = solve(build_model(full, options), relax_integers=True, design_hint=hints[0])
     assert boxed.status == plain.status == SolveStatus.optimal
     assert boxed.objective_cny == pytest.approx(plain.objective_cny, rel=1e-7)
+
+
+def test_a_failing_design_hint_only_costs_the_head_start(monkeypatch, caplog):
+    # The coarse solve is a head start; if it fails, the full-year run goes on without it.
+    import planner.run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("coarse solve failed")
+
+    monkeypatch.setattr("planner.inputs.timeslices.select_timesteps", broken)
+    model = ModelFile(scenario="x", years=[2024])
+    with caplog.at_level("WARNING"):
+        assert planner.run.design_hint(tiny_inputs(), model, 2) is None
+    assert "design hint failed" in caplog.text
