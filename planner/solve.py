@@ -276,9 +276,10 @@ class CompiledModel:
         high = free & (trust.upper < self.col_upper[cols]) & (value >= trust.upper - near)
         return low & (reduced > tol), high & (reduced < -tol)
 
-    def _widen_trust_region(self, low: np.ndarray, high: np.ndarray) -> None:
+    def _widen_trust_region(self, low: np.ndarray, high: np.ndarray, release: bool) -> None:
         trust = self.trust
-        trust.width[low | high] *= TRUST_WIDEN
+        binding = low | high
+        trust.width[binding] = math.inf if release else trust.width[binding] * TRUST_WIDEN
         trust.place(self.col_lower[trust.cols], self.col_upper[trust.cols])
         self._push_bounds(trust.cols)
 
@@ -309,8 +310,9 @@ class CompiledModel:
         An LP inside a trust region is re-solved, from its basis, with the box widened
         wherever it binds, until it binds nowhere (then the LP's optimum is the original
         LP's: the same primal and dual solution satisfies the original bounds' optimality
-        conditions) or, after ``TRUST_ROUNDS`` rounds or an LP with no optimum in the box,
-        without the box. A MIP is never solved inside one: branch and bound drops it.
+        conditions). After ``TRUST_ROUNDS`` rounds a binding column loses its box; an LP
+        with no optimum in the box is solved without it. A MIP is never solved inside
+        one: branch and bound drops it.
         """
         if self.trust is not None and self._integer_now.any():
             self.clear_trust_region()
@@ -327,10 +329,10 @@ class CompiledModel:
                     break
                 rounds += 1
                 logger.info("trust region binds on %d columns: widening", low.sum() + high.sum())
-                if rounds > TRUST_ROUNDS:
-                    self.clear_trust_region()
-                else:
-                    self._widen_trust_region(low, high)
+                # Past TRUST_ROUNDS the binding columns lose their box altogether: every
+                # round then frees at least one column, so the loop ends. Dropping the
+                # whole box instead would restart the dual simplex far from the optimum.
+                self._widen_trust_region(low, high, release=rounds > TRUST_ROUNDS)
             remaining = time_limit_s - (time.perf_counter() - t0)
             result = self._run_once(remaining, mip_gap, threads, log)
         return dataclasses.replace(result, solve_time_s=time.perf_counter() - t0)
