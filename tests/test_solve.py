@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 from conftest import write_model
@@ -198,22 +199,28 @@ def _zero_hint(m: pyo.ConcreteModel) -> dict:
     }
 
 
+def _far_hint(m: pyo.ConcreteModel) -> dict:
+    """No energy builds, and 100 modules of racks where the LP builds 2.5: the box around
+    100 (+-50, the floor of 0.5 % of a 10 000-module range) binds at its lower side."""
+    return {**_zero_hint(m), **{("build_modules", k): 100.0 for k in m.build_modules}}
+
+
 def test_a_trust_region_around_a_far_off_hint_changes_no_optimum():
-    # The hint builds nothing; the LP builds 2.5 modules. The box around the hint binds,
-    # is widened until it does not, and the LP, the MILP and its marginal costs are those
-    # of the solves without a hint.
+    # The hint builds 100 modules; the LP builds 2.5. The box around the hint binds, is
+    # widened until it does not, and the LP, the MILP and its marginal costs are those of
+    # the solves without a hint.
     free = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
     lp_free = solve(free, relax_integers=True)
     hinted = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
-    lp = solve(hinted, relax_integers=True, design_hint=_zero_hint(hinted))
+    lp = solve(hinted, relax_integers=True, design_hint=_far_hint(hinted))
     assert lp.status == lp_free.status == SolveStatus.optimal
     assert lp.objective_cny == pytest.approx(lp_free.objective_cny, rel=1e-9)
     assert pyo.value(hinted.build_modules["a", "general", 2024]) == pytest.approx(2.5)
     trust = _COMPILED[hinted].trust
-    assert trust is not None and trust.width.max() > 0.01  # it had to grow
+    assert trust is not None and trust.width.max() > 50.0  # it had to grow
 
     milp_free = solve(free, mip_gap=0.0)
-    milp = solve(hinted, mip_gap=0.0, design_hint=_zero_hint(hinted))
+    milp = solve(hinted, mip_gap=0.0, design_hint=_far_hint(hinted))
     assert milp.objective_cny == pytest.approx(milp_free.objective_cny, rel=1e-9)
     assert pyo.value(hinted.build_modules["a", "general", 2024]) == pytest.approx(3.0)
     mc, mc_free = marginal_costs(hinted, milp), marginal_costs(free, milp_free)
@@ -314,3 +321,19 @@ def test_a_failing_design_hint_only_costs_the_head_start(monkeypatch, caplog):
     with caplog.at_level("WARNING"):
         assert planner.run.design_hint(tiny_inputs(), model, 2) is None
     assert "design hint failed" in caplog.text
+
+
+def test_past_the_widening_rounds_only_binding_columns_lose_their_box(monkeypatch):
+    # With no widening rounds allowed, a binding column is freed at once; the box stays on
+    # the others and the LP optimum is still the one without a box.
+    import planner.solve
+
+    monkeypatch.setattr(planner.solve, "TRUST_ROUNDS", 0)
+    plain = solve(build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions()),
+                  relax_integers=True)  # fmt: skip
+    m = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
+    boxed = solve(m, relax_integers=True, design_hint=_far_hint(m))
+    assert boxed.objective_cny == pytest.approx(plain.objective_cny, rel=1e-9)
+    trust = _COMPILED[m].trust
+    assert trust is not None
+    assert np.isinf(trust.width).sum() >= 1 and np.isfinite(trust.width).sum() >= 1
