@@ -500,11 +500,12 @@ def solve(
     if warm_start:
         step(f"HiGHS: LP relaxation and a rounded plan ({size})")
         try:
-            start, root = _root_incumbent(compiled, remaining(), threads, mip_gap, log)
+            left_s = time_limit_s - (time.perf_counter() - t0)
+            start, root = _root_incumbent(compiled, left_s, threads, mip_gap, log)
         except Exception:  # a failed start only costs time: solve without one
             logger.warning("warm start failed; solving without one", exc_info=True)
             compiled.restore()
-    if root is not None:  # the root closed the gap
+    if root is not None:  # the root closed the gap, or used up the time
         return _finish(compiled, root, t0, start)
     if start is not None:
         solution = highspy.HighsSolution()
@@ -583,37 +584,46 @@ def _root_incumbent(
     smallest fraction first, wherever that breaks a site's rack or build-rate limit
     (:func:`_repair_limits`). The LP with these integers fixed is a feasible MILP
     solution. If it is within ``mip_gap`` of the relaxation's bound, the MILP is solved
-    to the requested gap at the root, exactly as a branch-and-bound would stop there,
-    and that result is returned (status ``optimal``, with the bound and the gap).
-    Otherwise only the incumbent's column values are returned, to seed HiGHS's branch and
-    bound, which then proves the gap.
+    to the requested gap at the root, exactly as a branch-and-bound would stop there.
+    Otherwise the incumbent seeds HiGHS's branch and bound, which then proves the gap.
 
     Returns
     -------
     (start, result)
-        The incumbent's column values (``None`` when no start was found) and, when it
-        closes the gap, the finished result (else ``None``).
+        ``start``: the incumbent's column values (``None`` when none was found).
+        ``result``: the finished result when there is nothing left for branch and bound
+        to do: ``optimal`` when the incumbent closes the gap; ``time_limit`` when the
+        time ran out at the root (with the incumbent and its gap if there is one: a
+        branch and bound started then would only re-solve the root LP on a model ten
+        times the size and stop without a plan). ``None`` otherwise.
     """
     t0 = time.perf_counter()
+
+    def remaining() -> float:
+        return time_limit_s - (time.perf_counter() - t0)
+
     ints = compiled.integer_cols
     compiled.set_integrality(ints, False)
     try:
         relaxed = compiled.run(time_limit_s=time_limit_s, mip_gap=0.0, threads=threads, log=log)
         if relaxed.status != SolveStatus.optimal:
-            return None, None
+            out_of_time = relaxed.status == SolveStatus.time_limit
+            return None, _no_plan(relaxed, t0) if out_of_time else None
         x_lp = compiled.column_values()[ints]
         x = np.ceil(x_lp - _INT_TOL)
         x = np.minimum(x, compiled.col_upper[ints])
         x = _repair_limits(compiled, ints, x, x_lp)
         compiled.set_bounds(ints, x, x)
-        remaining = max(time_limit_s - (time.perf_counter() - t0), 1.0)
-        fixed = compiled.run(time_limit_s=remaining, mip_gap=0.0, threads=threads, log=log)
+        fixed = compiled.run(
+            time_limit_s=max(remaining(), 1.0), mip_gap=0.0, threads=threads, log=log
+        )
         start = compiled.column_values() if fixed.status == SolveStatus.optimal else None
     finally:
         compiled.restore()
-    if start is None or fixed.objective_cny is None:
-        return None, None
     bound = relaxed.objective_cny
+    if start is None or fixed.objective_cny is None:
+        out_of_time = fixed.status == SolveStatus.time_limit or remaining() <= 0
+        return None, _no_plan(fixed, t0) if out_of_time else None
     gap = _gap(fixed.objective_cny, bound)
     logger.info(
         "root: LP bound %.6g CNY, rounded incumbent %.6g CNY, gap %.3g",
@@ -621,19 +631,31 @@ def _root_incumbent(
         fixed.objective_cny,
         gap,
     )
-    if gap is not None and fixed.objective_cny >= bound and gap <= mip_gap:
-        return start, SolveResult(
-            SolveStatus.optimal,
-            fixed.objective_cny,
-            gap,
-            bound,
-            time.perf_counter() - t0,
-            SOLVER_NAME,
-            SOLVER_VERSION,
-            "Optimal (gap closed at the root: LP relaxation bound and rounded incumbent)",
-        )
-    return start, None
-    return None, start
+    closed = gap is not None and fixed.objective_cny >= bound and gap <= mip_gap
+    if not closed and remaining() > 0:
+        return start, None
+    if closed:
+        status = SolveStatus.optimal
+        message = "Optimal (gap closed at the root: LP relaxation bound and rounded incumbent)"
+    else:
+        status = SolveStatus.time_limit
+        message = "Time limit reached at the root: the rounded incumbent and the LP bound"
+    return start, SolveResult(
+        status, fixed.objective_cny, gap, bound, time.perf_counter() - t0,
+        SOLVER_NAME, SOLVER_VERSION, message,
+    )  # fmt: skip
+
+
+def _no_plan(result: SolveResult, t0: float) -> SolveResult:
+    """``result`` as the MILP's: stopped at its time limit, with no plan."""
+    return dataclasses.replace(
+        result,
+        status=SolveStatus.time_limit,
+        objective_cny=None,
+        mip_gap=None,
+        bound=None,
+        solve_time_s=time.perf_counter() - t0,
+    )
 
 
 def _repair_limits(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -337,3 +339,39 @@ def test_past_the_widening_rounds_only_binding_columns_lose_their_box(monkeypatc
     trust = _COMPILED[m].trust
     assert trust is not None
     assert np.isinf(trust.width).sum() >= 1 and np.isfinite(trust.width).sum() >= 1
+
+
+def test_time_used_up_at_the_root_returns_the_rounded_plan_without_branch_and_bound():
+    # mip_gap=0 needs branch and bound on the tiny model (see above); with no time left
+    # after the root, the rounded plan comes back as a time-limited plan with its gap.
+    lp = solve(build_model(tiny_inputs(), FormulationOptions()), relax_integers=True)
+    steps: list[str] = []
+    m = build_model(tiny_inputs(), FormulationOptions())
+    result = solve(m, mip_gap=0.0, time_limit_s=1e-9, on_step=steps.append)
+    assert result.status == SolveStatus.time_limit and result.has_solution
+    assert result.bound == pytest.approx(lp.objective_cny, rel=1e-9)
+    assert result.mip_gap == pytest.approx(1 - result.bound / result.objective_cny, rel=1e-9)
+    assert pyo.value(m.build_modules["a", "general", 2024]) == pytest.approx(3.0)
+    assert not any("branch and bound" in s for s in steps)
+
+
+def test_a_relaxation_stopped_by_the_time_limit_ends_the_solve_with_no_plan(monkeypatch):
+    # Branch and bound would start by solving that same LP again, on a larger model.
+    import planner.solve
+
+    real_run_once = planner.solve.CompiledModel._run_once
+    calls: list[bool] = []
+
+    def relaxation_out_of_time(self, *args, **kwargs):
+        result = real_run_once(self, *args, **kwargs)
+        calls.append(bool(self._integer_now.any()))
+        return dataclasses.replace(result, status=SolveStatus.time_limit)
+
+    monkeypatch.setattr(planner.solve.CompiledModel, "_run_once", relaxation_out_of_time)
+    steps: list[str] = []
+    m = build_model(tiny_inputs(), FormulationOptions())
+    result = solve(m, mip_gap=0.0, on_step=steps.append)
+    assert result.status == SolveStatus.time_limit and not result.has_solution
+    assert result.objective_cny is None and result.bound is None
+    assert calls == [False]  # the relaxation only: no fixed LP, no branch and bound
+    assert not any("branch and bound" in s for s in steps)
