@@ -345,7 +345,10 @@ class CompiledModel:
         log: bool | Callable[[str], Any],
     ) -> SolveResult:
         h = self.highs
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.1)))
+        # HiGHS measures its time limit against the run time summed over every run of
+        # this instance (HiGHS issues #1331, #1477; highspy has no zeroAllClocks), so the
+        # limit for this run is set on top of the time already run.
+        h.setOptionValue("time_limit", h.getRunTime() + float(max(time_limit_s, 0.1)))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.setOptionValue("threads", int(threads))
         h.setOptionValue("output_flag", bool(log))

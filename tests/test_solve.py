@@ -375,3 +375,23 @@ def test_a_relaxation_stopped_by_the_time_limit_ends_the_solve_with_no_plan(monk
     assert result.objective_cny is None and result.bound is None
     assert calls == [False]  # the relaxation only: no fixed LP, no branch and bound
     assert not any("branch and bound" in s for s in steps)
+
+
+def test_each_run_gets_its_own_time_limit_on_a_reused_highs_instance():
+    # HiGHS checks its time limit against the run time summed over all runs of one
+    # instance; the trust-region rounds, the rounded plan and the marginal-cost LP re-use
+    # one. Each run must still get the time it is given.
+    from planner.solve import compile_model
+
+    m = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
+    compiled = compile_model(m)
+    compiled.set_integrality(compiled.integer_cols, False)
+    for _ in range(20_000):  # from scratch each time, until HiGHS has run for 0.2 s
+        compiled.highs.clearSolver()
+        assert compiled.run(time_limit_s=60, mip_gap=0.0, threads=1).status == "optimal"
+        if compiled.highs.getRunTime() > 0.2:
+            break
+    assert compiled.highs.getRunTime() > 0.2
+    compiled.highs.clearSolver()
+    again = compiled.run(time_limit_s=0.1, mip_gap=0.0, threads=1)
+    assert again.status == SolveStatus.optimal
