@@ -159,6 +159,9 @@ def _print_summary(summary: dict[str, Any], path: Path) -> None:
     out.print(f"[bold]{summary['scenario']}[/]: {summary['status']}", end="")
     if summary.get("objective_cny") is not None:
         out.print(f", total discounted cost {summary['objective_cny'] / 1e9:,.1f} bn CNY", end="")
+        # A plan stopped by the time limit is only as good as its gap to the bound.
+        if summary["status"] != "optimal" and summary.get("mip_gap") is not None:
+            out.print(f", within {summary['mip_gap']:.3%} of the best bound", end="")
     out.print()
     for year, row in summary.get("per_year", {}).items():
         share = row["intelligent_share"]
