@@ -597,8 +597,8 @@ def _root_incumbent(
         ``result``: the finished result when there is nothing left for branch and bound
         to do: ``optimal`` when the incumbent closes the gap; ``time_limit`` when the
         time ran out at the root (with the incumbent and its gap if there is one: a
-        branch and bound started then would only re-solve the root LP on a model ten
-        times the size and stop without a plan). ``None`` otherwise.
+        branch and bound started then would only solve the root LP again and stop
+        without a plan). ``None`` otherwise.
     """
     t0 = time.perf_counter()
 
