@@ -166,12 +166,13 @@ def _print_summary(summary: dict[str, Any], path: Path) -> None:
     for year, row in summary.get("per_year", {}).items():
         share = row["intelligent_share"]
         green = row["green_share"]
+        hub = row.get("green_share_hub")
         out.print(
             f"  {year}: {row['total_eflops']:,.1f} EFLOPS"
             f" (target {row['target_total_eflops']:,.0f}),"
             f" intelligent {share:.1%} (target {row['target_intelligent_share']:.0%}),"
-            f" green share of new hub capacity "
-            + (f"{green:.1%}" if green is not None else "n/a")
+            " green power share of new hub capacity "
+            + (f"{green:.1%} (lowest hub: {hub})" if green is not None else "n/a")
             + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2"
         )
     out.print(f"  {summary.get('explanation', '')}")
@@ -250,6 +251,105 @@ def plan(
     # The run is still in memory: the report need not read the folder back.
     write_report(path, report_path, lang=lang, results=run.results, summary=run.summary)
     out.print(f"  report: {report_path}")
+
+
+@main.command()
+@click.argument(
+    "target",
+    required=False,
+    default=str(DEFAULT_MODEL),
+    type=click.Path(path_type=Path),
+    metavar="[MODEL|RUN_DIR]",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@friendly
+def validate(target: Path, as_json: bool) -> None:
+    """Check the model's answers against the published record.
+
+    Solves MODEL [default: models/national_2025.yaml] (or reads a solved RUN_DIR) and
+    compares its answers with data/outcomes.csv (end-2024 compute, intelligent compute,
+    racks, hub compute, data-centre electricity, emission intensity) and
+    data/migration_cases.csv (the emission change of moving a load between provinces,
+    Zhang, Li & Wang 2025). Exit status 1 if an answer falls outside its tolerance.
+    """
+    from planner.results import SUMMARY_FILE, read_run
+    from planner.validate import validation_table
+
+    if target.is_dir() and (target / SUMMARY_FILE).is_file():
+        results, summary = read_run(target)
+    else:
+        from planner.run import run_model
+
+        with console.status("starting") as status:
+            run = run_model(target, on_step=lambda msg: status.update(msg))
+        results, summary = run.results, run.summary
+    table = validation_table(results, summary, Path(results.attrs["data_dir"]))
+    if as_json:
+        out.print_json(json.dumps(table.to_dict(orient="records")))
+    else:
+        _print_validation(table, summary["scenario"])
+    checked = table["within"].notna()
+    if not table.loc[checked, "within"].astype(bool).all():
+        sys.exit(1)
+
+
+_VALIDATION_LABELS = {
+    "total_eflops": "compute in service",
+    "intelligent_eflops": "intelligent compute",
+    "racks_std": "racks in use",
+    "hub_node_eflops": "compute at hub sites",
+    "electricity_twh": "data-centre electricity",
+    "emission_intensity_tco2_per_mwh": "emission intensity",
+}
+
+
+def _print_validation(table: Any, scenario: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    grid = Table(title=f"{escape(scenario)}: the model's answers against the published record")
+    for name, justify in (
+        ("#", "right"), ("check", "left"), ("year", "right"), ("model", "right"),
+        ("published", "right"), ("tol.", "right"), ("", "left"),
+    ):  # fmt: skip
+        grid.add_column(name, justify=justify)
+    sources = []
+    for n, row in enumerate(table.itertuples(), start=1):
+        case = row.check.removeprefix("migration: ").replace("_to_", " -> ").replace("_", " ")
+        label = _VALIDATION_LABELS.get(row.check, f"load moved {case}")
+        low, high = _fmt(row.published_low, row.unit), _fmt(row.published_high, row.unit)
+        year = (
+            str(row.year) if row.year == row.model_year else f"{row.year} (model {row.model_year})"
+        )
+        verdict = {True: "[green]within[/]", False: "[red]outside[/]"}.get(row.within, "shown")
+        tolerance = "-" if row.tolerance_frac == float("inf") else f"{row.tolerance_frac:.0%}"
+        grid.add_row(
+            str(n), escape(label), year, _fmt(row.model, row.unit),
+            low if low == high else f"{low}-{high}", tolerance, verdict,
+        )  # fmt: skip
+        sources.append(f"  {n}. {escape(str(row.source))}")
+    out.print(grid)
+    checked = table["within"].notna()
+    failed = int((~table.loc[checked, "within"].astype(bool)).sum())
+    out.print(
+        f"{int(checked.sum()) - failed} of {int(checked.sum())} checked answers within their "
+        f"tolerance; {int((~checked).sum())} shown for comparison (another scope or year)."
+    )
+    out.print("Sources (data/sources.csv; notes in data/outcomes.csv, data/migration_cases.csv):")
+    out.print("\n".join(sources))
+
+
+def _fmt(value: float, unit: str) -> str:
+    """A validation figure in its unit, short."""
+    if unit == "std_rack":
+        return f"{value / 1e6:.2f} M racks"
+    if unit == "1":
+        return f"{value:+.1%}"
+    if unit == "tCO2/MWh":
+        return f"{value:.3f} {unit}"
+    if unit == "TWh/year":
+        return f"{value:,.0f} TWh"
+    return f"{value:,.1f} {unit}"
 
 
 @main.group()

@@ -77,6 +77,9 @@ class Penalties(_Strict):
     compute_cny_per_eflops: float = Field(1e11, gt=0)
     intelligent_cny_per_eflops: float = Field(1e11, gt=0)
     demand_cny_per_eflops: float = Field(1e11, gt=0)
+    # Below the target penalties: with too little demand to fill both, the plan meets
+    # the targets with occupied new racks and leaves existing racks below their occupancy.
+    occupancy_cny_per_eflops: float = Field(1e10, gt=0)
     green_cny_per_mwh: float = Field(1e5, gt=0)
     carbon_cap_cny_per_tco2: float = Field(1e5, gt=0)
 
@@ -95,7 +98,13 @@ class ModelFile(_Strict):
     capex_scale: dict[Literal["general", "intelligent", "supercomputing"], float] = Field(
         default_factory=dict
     )
-    demand_scale: float = Field(1.0, ge=0)
+    demand_scale: dict[Literal["general", "intelligent", "supercomputing"], float] = Field(
+        default_factory=dict,
+        description=(
+            "multiplies data/demand.csv by rack class (a single number scales every class);"
+            " the growth path in the data is sourced, the scale is the planner's what-if"
+        ),
+    )
     campus_phases: bool = False
     time: TimeOptions = Field(default_factory=TimeOptions)
     solver: SolverOptions = Field(default_factory=SolverOptions)
@@ -108,7 +117,15 @@ class ModelFile(_Strict):
             raise ValueError(f"{v}: give distinct years in increasing order")
         return v
 
-    @field_validator("price_scale", "capex_scale", "carbon_cap_tco2")
+    @field_validator("demand_scale", mode="before")
+    @classmethod
+    def _demand_scale(cls, v: Any) -> Any:
+        # One number scales every class (the older, scalar form of the key).
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return dict.fromkeys(("general", "intelligent", "supercomputing"), float(v))
+        return v
+
+    @field_validator("price_scale", "capex_scale", "carbon_cap_tco2", "demand_scale")
     @classmethod
     def _positive_values(cls, v: dict[Any, float]) -> dict[Any, float]:
         for key, value in v.items():

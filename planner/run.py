@@ -28,8 +28,12 @@ from planner.results import write_run, write_summary
 
 log = logging.getLogger(__name__)
 
-# Shortfalls below this are solver round-off, not a missed target.
+# A shortfall of at most this fraction of the year's national figure in its unit
+# (compute in service, energy, emissions), plus this absolute amount, is round-off, not
+# a missed target: an integer module costs more than the penalty of so small a
+# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/yr for a 500-rack module).
 SHORTFALL_TOL = 1e-6
+SHORTFALL_TOL_FRAC = 1e-6
 # A limit counts as binding when the solution is within this fraction of it.
 BINDING_TOL_FRAC = 1e-4
 
@@ -234,6 +238,20 @@ def _year_float(da: xr.DataArray, year: int) -> float:
     return float(da.sel(year=year).sum())
 
 
+def _green_share_by_hub(results: xr.Dataset, year: int) -> dict[str, float]:
+    """Green share of each hub's new capacity in ``year``, for hubs that have new capacity.
+
+    Clean supply at a hub site serves its older racks too; the share of the new
+    capacity's energy that it covers is at most 1 (``extract``'s ``green_share``).
+    """
+    share = results["green_share"].sel(year=year)
+    return {
+        str(h): float(v)
+        for h, v in zip(share["hub"].values, share.values, strict=True)
+        if np.isfinite(v)
+    }
+
+
 def binding_limits(results: xr.Dataset) -> list[dict[str, Any]]:
     """Site limits the plan presses against, found from the results alone."""
     out: list[dict[str, Any]] = []
@@ -316,8 +334,8 @@ def summarise(
     for y in years:
         total = _year_float(results["compute_eflops"], y)
         intelligent = float(results["compute_eflops"].sel(year=y, rack_class="intelligent").sum())
-        green_supply = float(results["green_supply_mwh"].sel(year=y).sum())
-        new_energy = float(results["new_capacity_energy_mwh"].sel(year=y).sum())
+        green_by_hub = _green_share_by_hub(results, y)
+        lowest = min(green_by_hub, key=green_by_hub.get) if green_by_hub else None
         per_year[str(y)] = {
             "total_eflops": total,
             "intelligent_eflops": intelligent,
@@ -326,9 +344,11 @@ def summarise(
             "racks_new_std": _year_float(results["racks_new"], y),
             "emissions_tco2": _year_float(results["emissions_tco2"], y),
             "energy_mwh": float(results["energy_mix_mwh"].sel(year=y).sum()),
-            # Clean supply at a hub site serves its older racks too; the share of the new
-            # capacity's energy that it covers cannot exceed 100 %.
-            "green_share": min(green_supply, new_energy) / new_energy if new_energy > 0 else None,
+            # The rule applies to every hub: the headline is the lowest hub's share, so it
+            # is never above any hub's (hubs with no new capacity have no share).
+            "green_share": green_by_hub[lowest] if lowest is not None else None,
+            "green_share_hub": lowest,
+            "green_share_by_hub": green_by_hub,
             "cost_cny": {
                 str(c): float(results["cost_cny"].sel(year=y, component=c))
                 for c in results["component"].values
@@ -337,21 +357,29 @@ def summarise(
             "target_intelligent_share": float(results["target_intelligent_share_frac"].sel(year=y)),
             "target_green_share": float(results["target_green_share_frac"].sel(year=y)),
         }
-    for name, var, unit in (
-        ("total_eflops", "shortfall_total_eflops", "EFLOPS"),
-        ("intelligent_share", "shortfall_intelligent_eflops", "EFLOPS of intelligent compute"),
-        ("demand", "unserved_eflops", "EFLOPS of demand"),
-        ("green_share", "green_shortfall_mwh", "MWh of green supply"),
-        ("hourly_cfe", "cfe_shortfall_mwh", "MWh of hourly-matched clean supply"),
-        ("carbon_cap", "carbon_excess_tco2", "tCO2 above the cap"),
-    ):
+    national = {  # the year's national figure in each shortfall's unit
+        "EFLOPS": lambda y: per_year[str(y)]["total_eflops"],
+        "MWh": lambda y: per_year[str(y)]["energy_mwh"],
+        "tCO2": lambda y: per_year[str(y)]["emissions_tco2"],
+    }
+    for name, var, unit, kind in (
+        ("total_eflops", "shortfall_total_eflops", "EFLOPS", "EFLOPS"),
+        ("intelligent_share", "shortfall_intelligent_eflops", "EFLOPS of intelligent compute",
+         "EFLOPS"),
+        ("demand", "unserved_eflops", "EFLOPS of demand", "EFLOPS"),
+        ("occupancy", "idle_stock_eflops", "EFLOPS of existing racks below their occupancy",
+         "EFLOPS"),
+        ("green_share", "green_shortfall_mwh", "MWh of green supply", "MWh"),
+        ("hourly_cfe", "cfe_shortfall_mwh", "MWh of hourly-matched clean supply", "MWh"),
+        ("carbon_cap", "carbon_excess_tco2", "tCO2 above the cap", "tCO2"),
+    ):  # fmt: skip
         if var not in results:
             continue
-        by_year = {
-            str(y): float(results[var].sel(year=y).sum())
-            for y in years
-            if float(results[var].sel(year=y).sum()) > SHORTFALL_TOL
-        }
+        by_year = {}
+        for y in years:
+            amount = float(results[var].sel(year=y).sum())
+            if amount > SHORTFALL_TOL + SHORTFALL_TOL_FRAC * abs(national[kind](y)):
+                by_year[str(y)] = amount
         if by_year:
             shortfall[name] = {"unit": unit, **by_year}
     summary["per_year"] = per_year

@@ -20,6 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CONFIDENCE_LEVELS = ("high", "medium", "low", "assumption")
+OUTCOME_METRICS = (
+    "total_eflops",
+    "intelligent_eflops",
+    "racks_std",
+    "hub_node_eflops",
+    "electricity_twh",
+    "emission_intensity_tco2_per_mwh",
+)
 RACK_CLASSES = ("general", "intelligent", "supercomputing")
 EAST_WEST = ("east", "west", "none")
 
@@ -117,7 +125,8 @@ TABLES: dict[str, Table] = {
                 Column("lat_deg", "float", unit="degree_north", min=-90, max=90),
                 Column("lon_deg", "float", unit="degree_east", min=-180, max=180),
                 Column("pue_ceiling", "float", min=1.0, max=3.0, doc="PUE ceiling for new builds"),
-                _frac("occupancy_min_frac", "minimum rack occupancy (上架率) rule"),
+                _frac("occupancy_min_frac", "minimum rack occupancy (上架率) rule for new racks"),
+                _frac("stock_occupancy_frac", "occupancy of the existing racks (上架率)"),
                 *_src(),
             ),
         ),
@@ -290,6 +299,45 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "outcomes",
+            key=("metric", "year"),
+            doc=(
+                "Published outcomes the model's answers are checked against "
+                "(planner validate): a range from low to high, and how far outside it an "
+                "answer may fall (inf: shown, not checked)."
+            ),
+            columns=(
+                Column("metric", "key", choices=OUTCOME_METRICS),
+                Column("year", "int", unit="year"),
+                _nonneg("published_low", "see metric", "lowest published figure"),
+                _nonneg("published_high", "see metric", "highest published figure"),
+                _nonneg("tolerance_frac", "1", "allowed distance from the range", allow_inf=True),
+                *_src(),
+            ),
+        ),
+        Table(
+            "migration_cases",
+            key=("case",),
+            doc=(
+                "Published what-ifs of moving a fixed load between provinces, reproduced by "
+                "planner validate with the model's own PUE and grid factors."
+            ),
+            columns=(
+                Column("case", "key"),
+                Column(
+                    "origin_site",
+                    "key",
+                    ref="sites",
+                    doc="site whose climate (PUE) the origin shares",
+                ),
+                _nonneg("origin_grid_ef_tco2_per_mwh", "tCO2/MWh", "origin province's factor"),
+                Column("destination_site", "key", ref="sites"),
+                Column("published_change_frac", "float", min=-1.0, doc="emissions change"),
+                _nonneg("tolerance_frac", "1", "allowed relative distance from the figure"),
+                *_src(),
+            ),
+        ),
+        Table(
             "regions",
             key=("region",),
             columns=(
@@ -353,6 +401,7 @@ REQUIRED_PARAMS: dict[str, str] = {
     "battery_max_duration_h": "h",
     "fibre_km_per_ms": "km/ms",
     "fibre_route_factor": "1",
+    "fp16_per_fp32_intelligent": "1",
 }
 
 # Variables of the hourly profile file data/profiles.nc, dims (site, hour).
@@ -374,7 +423,8 @@ INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "site_lat_deg": (("site",), "degree_north", "latitude"),
     "site_lon_deg": (("site",), "degree_east", "longitude"),
     "pue_ceiling": (("site",), "1", "PUE ceiling for new builds"),
-    "occupancy_min_frac": (("site",), "1", "minimum rack occupancy"),
+    "occupancy_min_frac": (("site",), "1", "minimum rack occupancy of new racks"),
+    "stock_occupancy_frac": (("site",), "1", "occupancy of the existing racks"),
     "rack_limit_std": (("site",), "std_rack", "rack limit"),
     "build_limit_std_per_year": (("site",), "std_rack/year", "build-rate limit"),
     "grid_limit_mw": (("site",), "MW", "grid-connection limit"),
@@ -395,6 +445,11 @@ INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "it_lifetime_years": (("rack_class",), "year", "IT equipment lifetime (annualises IT capex)"),
     "module_std_racks": (("rack_class",), "std_rack", "build module size"),
     "eflops_per_std_rack": (("rack_class", "year"), "EFLOPS/std_rack", "compute per new rack"),
+    "refresh_eflops_per_std_rack": (
+        ("rack_class", "refresh_year"),
+        "EFLOPS/std_rack",
+        "compute per rack of servers bought in the year (renewals of existing racks)",
+    ),
     "capex_facility_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "facility capex"),
     "capex_it_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "IT capex"),
     "load_shape_frac": (
@@ -403,7 +458,11 @@ INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "hourly IT draw relative to the daily mean",
     ),
     "stock_racks_std": (("site", "rack_class", "vintage"), "std_rack", "existing racks"),
-    "stock_eflops_per_std_rack": (("site", "rack_class", "vintage"), "EFLOPS/std_rack", ""),
+    "stock_eflops_per_std_rack": (
+        ("site", "rack_class", "vintage"),
+        "EFLOPS/std_rack",
+        "compute per existing rack at the end of the base year",
+    ),
     "target_total_eflops": (("year",), "EFLOPS", "national compute target"),
     "target_intelligent_share_frac": (("year",), "1", "intelligent share target"),
     "target_green_share_frac": (("year",), "1", "green share of new hub capacity"),

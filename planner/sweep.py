@@ -315,7 +315,7 @@ def _neutral(model: ModelFile) -> ModelFile:
             "carbon_cap_tco2": {},
             "price_scale": {},
             "capex_scale": {},
-            "demand_scale": 1.0,
+            "demand_scale": {},
         }
     )
 

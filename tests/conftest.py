@@ -108,7 +108,8 @@ def write_fixture_data(folder: Path) -> Path:
         [
             {"site": s, "name_en": s.title(), "name_zh": s, "hub": hub_of[s],
              "province": "P", "lat_deg": str(30 + 5 * i), "lon_deg": str(100 + 10 * i),
-             "pue_ceiling": "1.25", "occupancy_min_frac": "0.6", "source": "src_a;src_b",
+             "pue_ceiling": "1.25", "occupancy_min_frac": "0.6", "stock_occupancy_frac": "0.5",
+             "source": "src_a;src_b",
              "confidence": "high"}
             for i, s in enumerate(sites)
         ],
@@ -216,7 +217,7 @@ def write_fixture_data(folder: Path) -> Path:
         "pue_free_cooling_below_c": "10", "pue_slope_per_c": "0.01",
         "transfer_cost_cny_per_eflops_year_per_1000km": "1e6", "gec_price_cny_per_mwh": "5",
         "battery_roundtrip_efficiency_frac": "0.88", "battery_max_duration_h": "4",
-        "fibre_km_per_ms": "200", "fibre_route_factor": "1.5",
+        "fibre_km_per_ms": "200", "fibre_route_factor": "1.5", "fp16_per_fp32_intelligent": "8",
     }  # fmt: skip
     write_csv(
         folder / "params.csv",
@@ -246,6 +247,25 @@ def write_fixture_data(folder: Path) -> Path:
              "tolerance_frac": "0.05", **_SRC},
             {"metric": "intelligent_eflops", "year": "2023", "value": str(intelligent),
              "tolerance_frac": "0.05", **_SRC},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "outcomes.csv",
+        [
+            {"metric": "total_eflops", "year": "2024", "published_low": "30",
+             "published_high": "30", "tolerance_frac": "0.05", **_SRC},
+            {"metric": "intelligent_eflops", "year": "2024", "published_low": "9",
+             "published_high": "9", "tolerance_frac": "0.10", **_SRC},
+            {"metric": "hub_node_eflops", "year": "2024", "published_low": "20",
+             "published_high": "20", "tolerance_frac": "inf", **_SRC},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "migration_cases.csv",
+        [
+            {"case": "east_to_west", "origin_site": "s_east", "origin_grid_ef_tco2_per_mwh": "0.6",
+             "destination_site": "s_west", "published_change_frac": "-0.2",
+             "tolerance_frac": "0.25", **_SRC},
         ],
     )  # fmt: skip
     regions = ["r_north", "r_south"]
@@ -284,6 +304,17 @@ def write_fixture_data(folder: Path) -> Path:
     )  # fmt: skip
     profiles.to_netcdf(folder / "profiles.nc", engine="netcdf4")
     return folder
+
+
+@pytest.fixture(scope="session")
+def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[xr.Dataset, dict]:
+    """The shipped mission model, solved once per session, as read back from its run folder."""
+    from planner.results import read_run
+    from planner.run import run_model
+
+    out = tmp_path_factory.mktemp("runs") / "national"
+    run_model(SHIPPED_MODELS / "national_2025.yaml").write(out)
+    return read_run(out)
 
 
 def write_model(path: Path, data_dir: Path, extra: str = "") -> Path:

@@ -356,11 +356,11 @@ def _write_data(data_dir: Path) -> None:
     )
     (data_dir / "sites.csv").write_text(
         "site,name_en,name_zh,hub,province,lat_deg,lon_deg,pue_ceiling,occupancy_min_frac,"
-        "source,confidence\n"
-        "qingyang,Qingyang cluster,庆阳集群,gansu,Gansu,35.71,107.64,1.2,0.65,ndrc2023,high\n"
+        "stock_occupancy_frac,source,confidence\n"
+        "qingyang,Qingyang cluster,庆阳集群,gansu,Gansu,35.71,107.64,1.2,0.65,0.5,ndrc2023,high\n"
         "yangtze_delta,Yangtze River Delta cluster,长三角集群,yangtze,Shanghai,31.0,120.9,1.25,"
-        "0.65,ndrc2023;miit2023,medium\n"
-        "outside,Outside the hubs,枢纽外,outside,,32.0,112.0,1.5,0.5,assume,assumption\n",
+        "0.65,0.6,ndrc2023;miit2023,medium\n"
+        "outside,Outside the hubs,枢纽外,outside,,32.0,112.0,1.5,0.5,0.5,assume,assumption\n",
         encoding="utf-8",
     )
     (data_dir / "hubs.csv").write_text(

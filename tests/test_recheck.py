@@ -1,6 +1,7 @@
 """Independent re-checks of a solved national run, in plain xarray, not through the model.
 
-The default model is solved once, written to a run folder and read back; every check
+The default model is solved once per session (the ``national`` fixture of conftest.py),
+written to a run folder and read back; every check
 below recomputes its quantity from the inputs stored in results.nc and compares it with
 the solution, so a wrong constraint in the formulation shows up here.
 """
@@ -8,26 +9,12 @@ the solution, so a wrong constraint in the formulation shows up here.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from planner.results import read_run
-from planner.run import run_model
-
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "national_2025.yaml"
 RTOL = 1e-6
-
-
-@pytest.fixture(scope="module")
-def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[xr.Dataset, dict]:
-    out = tmp_path_factory.mktemp("runs") / "national"
-    run = run_model(MODEL)
-    run.write(out)
-    return read_run(out)
 
 
 def _years(ds: xr.Dataset) -> list[int]:
@@ -39,6 +26,29 @@ def _in_service_stock(ds: xr.Dataset) -> xr.DataArray:
     year = ds["year"]
     alive = (ds["vintage"] + ds["lifetime_years"]) > year
     return (ds["stock_racks_std"] * alive).sum("vintage")
+
+
+def _stock_compute(ds: xr.Dataset) -> xr.DataArray:
+    """Existing racks' compute in each plan year: retired after lifetime_years; servers
+    renewed every it_lifetime_years, then at the renewal year's compute per rack."""
+    base = int(ds["base_year"])
+    out = xr.zeros_like(ds["stock_racks_std"].isel(vintage=0, drop=True) * ds["year"], float)
+    for c in ds["rack_class"].values:
+        life = float(ds["lifetime_years"].sel(rack_class=c))
+        it_life = float(ds["it_lifetime_years"].sel(rack_class=c))
+        for v in ds["vintage"].values.tolist():
+            racks = ds["stock_racks_std"].sel(rack_class=c, vintage=v)
+            for y in _years(ds):
+                if v + life <= y:
+                    continue
+                bought = int(np.floor(v + it_life * np.floor((y - v) / it_life)))
+                per_rack = (
+                    ds["refresh_eflops_per_std_rack"].sel(rack_class=c, refresh_year=bought)
+                    if bought > base
+                    else ds["stock_eflops_per_std_rack"].sel(rack_class=c, vintage=v)
+                )
+                out.loc[{"rack_class": c, "year": y}] += racks * per_rack
+    return out
 
 
 def _in_service_new(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
@@ -70,16 +80,42 @@ def test_racks_and_compute_follow_from_stock_and_builds(national) -> None:
     np.testing.assert_allclose(
         ds["racks_total"], racks.transpose(*ds["racks_total"].dims), rtol=RTOL
     )
-    stock_compute = (
-        ds["stock_racks_std"]
-        * ds["stock_eflops_per_std_rack"]
-        * ((ds["vintage"] + ds["lifetime_years"]) > ds["year"])
-    ).sum("vintage")
-    compute = (stock_compute + new_compute).transpose(*ds["compute_eflops"].dims)
+    compute = (_stock_compute(ds) + new_compute).transpose(*ds["compute_eflops"].dims)
     np.testing.assert_allclose(ds["compute_eflops"], compute, rtol=RTOL, atol=1e-9)
     # Build modules are whole: new racks are a multiple of the module size.
     modules = ds["racks_new"] / ds["module_std_racks"]
     np.testing.assert_allclose(modules, np.round(modules), atol=1e-6)
+
+
+def test_new_racks_meet_their_occupancy_rule(national) -> None:
+    """At every site and year the racks built under the plan are occupied at least at the
+    site's rule, after the existing racks' own occupancy (re-checked from the run folder:
+    served demand, racks built, compute per rack)."""
+    ds, _ = national
+    _, new_compute = _in_service_new(ds)
+    stock = _stock_compute(ds)
+    served = ds["served_eflops"].sum(["region", "service"])
+    floor = ds["occupancy_min_frac"] * new_compute + ds["stock_occupancy_frac"] * stock
+    assert bool((served + ds["idle_stock_eflops"] >= floor * (1 - 1e-6) - 1e-9).all())
+    assert float(ds["idle_stock_eflops"].sum()) < 1e-6  # the existing racks are filled too
+    by_site = new_compute.sum("rack_class")
+    rate = ((served - ds["stock_occupancy_frac"] * stock).sum("rack_class") / by_site).where(
+        by_site > 0
+    )
+    low = (rate < ds["occupancy_min_frac"] * (1 - 1e-6)) & (by_site > 0)
+    assert not bool(low.any()), rate.where(low, drop=True).to_pandas()
+
+
+def test_no_class_in_service_beyond_its_demand_over_occupancy(national) -> None:
+    """No rack class is built to pad the count: nationally, compute in service of each
+    class is at most its demand divided by the lowest occupancy rule."""
+    ds, _ = national
+    lowest = float(np.minimum(ds["occupancy_min_frac"], ds["stock_occupancy_frac"]).min())
+    in_service = ds["compute_eflops"].sum("site")
+    demand = ds["demand_eflops"].sum(["region", "service"])
+    assert bool((in_service <= demand / lowest * (1 + 1e-6)).all()), (
+        in_service / demand
+    ).to_pandas()
 
 
 def test_targets_hold_up_to_reported_shortfall(national) -> None:

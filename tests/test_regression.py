@@ -21,12 +21,18 @@ MODELS = Path(__file__).resolve().parents[1] / "models"
 # (variables, integer variables, active constraints) at each model's default time slices.
 SIZES = {
     # 2026-11-25: first recorded (8 representative days; battery site limit included).
-    "national_2025": (23788, 66, 18804),
+    # 2026-12-01: +66 variables and +66 rows, the occupancy rule (idle_stock_eflops and
+    # occupancy_rule for 11 sites x 3 classes x 2 years); +4 rows, `outside` may build
+    # (rack and build-rate limits in 2024 and 2025).
+    "national_2025": (23854, 66, 18874),
     # 2026-11-25: first recorded; the hourly-matched rows add 3,856 variables and
     # 7,696 constraints to the mission model.
-    "green_24x7": (27644, 66, 26500),
+    # 2026-12-01: the mission model's changes, and the hourly-matched target only in 2025
+    # (2024 is history): 1,928 variables and 3,848 constraints added to it.
+    "green_24x7": (25782, 66, 22722),
     # 2026-11-25: first recorded; price and carbon settings change no structure.
-    "east_price_shock": (23788, 66, 18804),
+    # 2026-12-01: as national_2025.
+    "east_price_shock": (23854, 66, 18874),
 }
 
 

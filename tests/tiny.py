@@ -8,7 +8,9 @@ two time steps of 4380 h each):
 - a rack draws 2 kW x 0.5 utilisation x PUE 1 = 1 kW, so a module loads 0.1 MW;
 - rack capex 1000 + 1000 CNY/std rack, lifetime 10 years, discount rate 5 %;
 - grid at 500 CNY/MWh, multiplier 1; no solar, wind or hydro (limits 0);
-- no stock, no demand, targets: total 2.5 EFLOPS, shares 0, no carbon cap or price.
+- no stock, no demand, targets: total 2.5 EFLOPS, shares 0, no carbon cap or price;
+- occupancy rules off (``occupancy_min_frac`` and ``stock_occupancy_frac`` 0: with no
+  demand nothing could be built under them).
 
 Any variable can be overridden by keyword: a scalar fills it, an array is broadcast to
 its shape, a DataArray replaces it.
@@ -56,6 +58,7 @@ def tiny_inputs(
         "service": list(services),
         "tech": ["solar", "wind", "battery"],
         "timestep": ts,
+        "refresh_year": list(range(base_year + 1, max(yr) + 1)),
     }
 
     def full(dims, value):
@@ -73,7 +76,9 @@ def tiny_inputs(
             "site_lat_deg": full(("site",), 35.0),
             "site_lon_deg": full(("site",), 105.0),
             "pue_ceiling": full(("site",), 1.3),
-            "occupancy_min_frac": full(("site",), 0.6),
+            # occupancy rules off by default (no demand): tests of the rule set them
+            "occupancy_min_frac": full(("site",), 0.0),
+            "stock_occupancy_frac": full(("site",), 0.0),
             "rack_limit_std": full(("site",), 1e6),
             "build_limit_std_per_year": full(("site",), 1e6),
             "grid_limit_mw": full(("site",), 1e4),
@@ -94,6 +99,8 @@ def tiny_inputs(
             "it_lifetime_years": full(("rack_class",), 10.0),
             "module_std_racks": full(("rack_class",), 100.0),
             "eflops_per_std_rack": full(("rack_class", "year"), 0.01),
+            # compute per rack of servers renewed in a year (racks older than the IT life)
+            "refresh_eflops_per_std_rack": full(("rack_class", "refresh_year"), 0.01),
             "capex_facility_cny_per_std_rack": full(("rack_class", "year"), 1000.0),
             "capex_it_cny_per_std_rack": full(("rack_class", "year"), 1000.0),
             "load_shape_frac": full(("rack_class", "timestep"), 1.0),

@@ -68,6 +68,7 @@ class PenaltyOptions:
     compute_cny_per_eflops: float = 1e11
     intelligent_cny_per_eflops: float = 1e11
     demand_cny_per_eflops: float = 1e11
+    occupancy_cny_per_eflops: float = 1e10
     green_cny_per_mwh: float = 1e5
     carbon_cap_cny_per_tco2: float = 1e5
 
@@ -96,6 +97,7 @@ class FormulationOptions:
                 compute_cny_per_eflops=p.compute_cny_per_eflops,
                 intelligent_cny_per_eflops=p.intelligent_cny_per_eflops,
                 demand_cny_per_eflops=p.demand_cny_per_eflops,
+                occupancy_cny_per_eflops=p.occupancy_cny_per_eflops,
                 green_cny_per_mwh=p.green_cny_per_mwh,
                 carbon_cap_cny_per_tco2=p.carbon_cap_cny_per_tco2,
             ),
@@ -128,6 +130,7 @@ class ModelData:
     stock_racks_in_service: dict = field(default_factory=dict)  # (s, c, y) -> std racks
     stock_eflops_in_service: dict = field(default_factory=dict)  # (s, c, y) -> EFLOPS
     build_years_in_service: dict = field(default_factory=dict)  # (c, y) -> [y' built, in use]
+    new_eflops_per_std_rack: dict = field(default_factory=dict)  # (c, y', y) -> EFLOPS/rack
     # published by power.add_power
     load_mw_per_std_rack: np.ndarray | None = None  # (site, rack_class, timestep) [MW]
     annual_mwh_per_std_rack: dict = field(default_factory=dict)  # (s, c) -> MWh/yr

@@ -19,34 +19,54 @@ def add_compute(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
     r"""Compute in service and the total and intelligent-share targets.
 
     Needs ``racks_new_std`` and the stock in service from ``stock``. Publishes
-    ``compute_eflops[s, c, y]``, ``total_compute_eflops[y]`` and the shortfall variables
-    (penalised in ``costs``).
+    ``compute_eflops[s, c, y]`` (stock and new racks), ``compute_new_eflops[s, c, y]``
+    (racks built under the plan), ``total_compute_eflops[y]`` and the shortfall
+    variables (penalised in ``costs``).
+
+    Counting basis. The national targets count compute *in service* (在用): the
+    FP32-equivalent EFLOPS of every rack built and in operation at the end of the year,
+    as the MIIT infrastructure statistic counts it (230 EFLOPS at end-2023, 280 at
+    end-2024). Racks in service are not all occupied: ``demand`` adds the occupancy rule
+    (上架率) that makes the compute counted here compute that is used: at every site the
+    racks built under the plan serve at least ``occupancy_min_frac`` of their compute and
+    the existing racks at least their own ``stock_occupancy_frac``, so no rack is built
+    to pad the count.
 
     .. math::
 
-        F_{s,c,y} &= \sum_{v:\,v+L_c>y} K_{s,c,v} f^{\mathrm{stock}}_{s,c,v}
-            + \sum_{y' \le y:\, y'+L_c>y} \mathrm{new}_{s,c,y'}\, f_{c,y'}      \\
+        F^{new}_{s,c,y} &= \sum_{y' \le y:\, y'+L_c>y} \mathrm{new}_{s,c,y'}\, f_{c,r(y',y)}
+            \qquad
+        F_{s,c,y} = \sum_{v:\,v+L_c>y} K_{s,c,v} f^{\mathrm{stock}}_{s,c,v} + F^{new}_{s,c,y}
+            \\
         \sum_{s,c} F_{s,c,y} + \sigma^{\mathrm{tot}}_y &\ge T_y
             \quad\text{(total\_compute\_target)}                                  \\
         \sum_s F_{s,\mathrm{int},y} + \sigma^{\mathrm{int}}_y &\ge
             \theta_y \sum_{s,c} F_{s,c,y}
             \quad\text{(intelligent\_share\_target)}
 
-    with :math:`f` [EFLOPS/std rack] by build year and :math:`\sigma \ge 0` [EFLOPS].
+    with :math:`f` [EFLOPS/std rack] of the servers' purchase year :math:`r` (``stock``:
+    renewed every :math:`L^{IT}_c` years), :math:`f^{stock}` likewise after renewal, and
+    :math:`\sigma \ge 0` [EFLOPS].
     """
     d = m.planner_data
-    eff = param(inputs, "eflops_per_std_rack")
+    eff = d.new_eflops_per_std_rack  # (class, build year, year): servers renewed
     target = param(inputs, "target_total_eflops")
     share = param(inputs, "target_intelligent_share_frac")
 
+    m.compute_new_eflops = pyo.Expression(
+        m.SITES,
+        m.RACK_CLASSES,
+        m.YEARS,
+        rule=lambda m, s, c, y: sum(
+            eff[c, b, y] * m.racks_new_std[s, c, b] for b in d.build_years_in_service[c, y]
+        ),
+        doc="compute in service of racks built under the plan [EFLOPS]",
+    )
     m.compute_eflops = pyo.Expression(
         m.SITES,
         m.RACK_CLASSES,
         m.YEARS,
-        rule=lambda m, s, c, y: (
-            d.stock_eflops_in_service[s, c, y]
-            + sum(eff[c, b] * m.racks_new_std[s, c, b] for b in d.build_years_in_service[c, y])
-        ),
+        rule=lambda m, s, c, y: d.stock_eflops_in_service[s, c, y] + m.compute_new_eflops[s, c, y],
         doc="compute in service [EFLOPS]",
     )
     m.total_compute_eflops = pyo.Expression(

@@ -145,6 +145,8 @@ def add_costs(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
                 for v in m.SERVICES
                 for c in m.RACK_CLASSES
             )
+            + pen.occupancy_cny_per_eflops
+            * sum(m.idle_stock_eflops[s, c, yy] for s, c, yy in m.OCCUPANCY_INDEX if yy == y)
             + pen.green_cny_per_mwh * sum(m.green_shortfall_mwh[h, y] for h in m.HUBS)
             + pen.carbon_cap_cny_per_tco2 * m.carbon_excess_tco2[y]
         )

@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 
 
 def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
-    r"""Serve each demand from sites that meet its latency limit.
+    r"""Serve each demand from sites that meet its latency limit; keep racks occupied.
 
-    Needs ``compute_eflops`` from ``compute``. Publishes ``served_eflops`` (over the sparse
-    set ``SERVED_INDEX``), ``unserved_eflops`` and ``transfer_cost_cny[y]``.
+    Needs ``compute_eflops`` and ``compute_new_eflops`` from ``compute`` and the stock in
+    service from ``stock``. Publishes ``served_eflops`` (over the sparse set
+    ``SERVED_INDEX``), ``unserved_eflops``, ``idle_stock_eflops`` (both penalised in
+    ``costs``) and ``transfer_cost_cny[y]``.
 
     Allowed pairs :math:`A = \{(r, v, s) : \ell_{r,s} \le \bar\ell_v\}`; served variables
     exist only for allowed pairs with a positive demand :math:`D_{r,v,c,y}`:
@@ -32,6 +34,25 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
 
     with :math:`\tau` [CNY/(EFLOPS year 1000 km)] and :math:`u \ge 0` penalised in
     ``costs``.
+
+    Occupancy (上架率): demand is the compute users run, so what a site serves is its
+    occupied compute. At every site, class and year the racks built under the plan are
+    occupied at least at the site's rule :math:`\omega_s` (``occupancy_min_frac``, 65 %
+    in the cluster approval letters) and the existing racks at least at their own,
+    lower, occupancy :math:`\omega^{stock}_s` (``stock_occupancy_frac``, data):
+
+    .. math::
+
+        \sum_{r,v} x_{r,v,c,s,y} + \iota_{s,c,y} &\ge
+            \omega_s F^{new}_{s,c,y} + \omega^{stock}_s F^{stock}_{s,c,y}
+            \quad\text{(occupancy)}                                            \\
+        0 \le \iota_{s,c,y} &\le \omega^{stock}_s F^{stock}_{s,c,y}
+
+    The slack :math:`\iota` [EFLOPS] lets only the existing racks fall below their
+    occupancy (when demand is too low to fill them), at a penalty; new racks always meet
+    the rule, so a class no demand asks for is never built, and nationally no class is
+    in service beyond :math:`1/\min_s \omega` times its demand. The rows exist where
+    racks of the class can be in service (stock, or new builds allowed).
     """
     latency = param(inputs, "latency_ms")
     max_latency = param(inputs, "service_max_latency_ms")
@@ -79,6 +100,44 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
         if not pairs:
             return pyo.Constraint.Skip
         return sum(m.served_eflops[r, v, c, s, y] for r, v in pairs) <= m.compute_eflops[s, c, y]
+
+    d = m.planner_data
+    occupancy = param(inputs, "occupancy_min_frac")
+    stock_occupancy = param(inputs, "stock_occupancy_frac")
+
+    def may_build(s, c, y) -> bool:
+        return any(
+            not (m.build_modules[s, c, b].fixed and not m.build_modules[s, c, b].value)
+            for b in d.build_years_in_service[c, y]
+        )
+
+    def stock_floor(s, c, y) -> float:
+        return stock_occupancy[s] * d.stock_eflops_in_service[s, c, y]
+
+    m.OCCUPANCY_INDEX = pyo.Set(
+        initialize=[
+            (s, c, y)
+            for s in m.SITES
+            for c in m.RACK_CLASSES
+            for y in m.YEARS
+            if (occupancy[s] > 0 and may_build(s, c, y)) or stock_floor(s, c, y) > 0
+        ],
+        dimen=3,
+        ordered=True,
+        doc="(site, class, year) with racks that may be in service under an occupancy rule",
+    )
+    m.idle_stock_eflops = pyo.Var(
+        m.OCCUPANCY_INDEX,
+        bounds=lambda m, s, c, y: (0.0, stock_floor(s, c, y)),
+        doc="existing racks' compute below their occupancy [EFLOPS]",
+    )
+
+    @m.Constraint(m.OCCUPANCY_INDEX, doc="occupancy of racks in service [EFLOPS]")
+    def occupancy_rule(m, s, c, y):
+        served = sum(m.served_eflops[r, v, c, s, y] for r, v in by_site.get((s, c, y), ()))
+        return served + m.idle_stock_eflops[s, c, y] >= (
+            occupancy[s] * m.compute_new_eflops[s, c, y] + stock_floor(s, c, y)
+        )
 
     m.transfer_cost_cny = pyo.Expression(
         m.YEARS,

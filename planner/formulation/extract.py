@@ -13,6 +13,9 @@ UNITS: dict[str, tuple[str, str]] = {
     "racks_total": ("std_rack", "racks in service"),
     "eflops_per_rack": ("EFLOPS/std_rack", "average compute per rack in service"),
     "compute_eflops": ("EFLOPS", "compute in service"),
+    "compute_new_eflops": ("EFLOPS", "compute in service of racks built under the plan"),
+    "served_site_eflops": ("EFLOPS", "demand served at the site (its occupied compute)"),
+    "idle_stock_eflops": ("EFLOPS", "existing racks' compute below their occupancy"),
     "total_compute_eflops": ("EFLOPS", "national compute in service"),
     "campus_phases": ("phase", "campus phases opened in the year"),
     "facility_load_mw": ("MW", "facility load"),
@@ -116,6 +119,8 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
     put("racks_new", m.racks_new_std, scy)
     put("racks_total", m.racks_total_std, scy)
     put("compute_eflops", m.compute_eflops, scy)
+    put("compute_new_eflops", m.compute_new_eflops, scy)
+    put("idle_stock_eflops", m.idle_stock_eflops, scy)
     racks = out["racks_total"][1]
     compute = out["compute_eflops"][1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -168,6 +173,8 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
 
     rvcsy = ("region", "service", "rack_class", "site", "year")
     put("served_eflops", m.served_eflops, rvcsy)
+    # (region, service, class, site, year) -> (site, class, year)
+    out["served_site_eflops"] = (scy, out["served_eflops"][1].sum(axis=(0, 1)).transpose(1, 0, 2))
     put("unserved_eflops", m.unserved_eflops, ("region", "service", "rack_class", "year"))
     put("shortfall_total_eflops", m.shortfall_total_eflops, ("year",))
     put("shortfall_intelligent_eflops", m.shortfall_intelligent_eflops, ("year",))

@@ -9,6 +9,7 @@ builder only ever sees complete, typed, unit-labelled inputs:
 - a 0-d variable for every parameter of ``params.csv`` (units from the file, which the
   checks hold to :data:`planner.schema.REQUIRED_PARAMS`);
 - coordinates ``site``, ``hub``, ``rack_class``, ``year`` (the model's years only),
+  ``refresh_year`` (every year after the base year up to the last plan year),
   ``vintage``, ``region``, ``service``, ``tech``, ``hour`` (0..8759), ``hour_of_day``
   (0..23), in the order of the data files.
 
@@ -149,6 +150,7 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
         problems += check_profile_values(profiles, sites, profiles_path.name)
     if "params" in tables:
         base = tables["params"].set_index("parameter")["value"].get("base_year")
+        problems += _refresh_year_gaps(tables, base, model.years)
         early = [y for y in model.years if base is not None and y <= base]
         if early:
             problems.append(
@@ -175,6 +177,40 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
     return ds
 
 
+def refresh_years(base_year: int, years: list[int]) -> np.ndarray:
+    """Years in which servers may be renewed within the plan: after the base year, up to
+    the last plan year (the ``refresh_year`` coordinate)."""
+    return np.arange(int(base_year) + 1, max(years) + 1, dtype=np.int64)
+
+
+def _refresh_year_gaps(
+    tables: dict[str, pd.DataFrame], base_year: float | None, years: list[int]
+) -> list[Problem]:
+    """rack_build.csv must give every year up to the last plan year: servers renewed in a
+    year between plan years get that year's compute per rack."""
+    if base_year is None or "rack_build" not in tables or "rack_classes" not in tables:
+        return []
+    build = tables["rack_build"]
+    have = set(zip(build["rack_class"], build["year"], strict=True))
+    problems = []
+    for year in refresh_years(int(base_year), years).tolist():
+        if year in years:
+            continue  # a plan year: check_years reports it
+        missing = [c for c in tables["rack_classes"]["rack_class"] if (c, year) not in have]
+        if missing:
+            problems.append(
+                Problem(
+                    "rack_build.csv",
+                    None,
+                    "year",
+                    f"no row for year {year} for rack classes {', '.join(missing)}: servers "
+                    "renewed in a year between the base year and the last plan year take "
+                    "that year's compute per rack; give every year up to the last plan year",
+                )
+            )
+    return problems
+
+
 def input_hashes(data_dir: Path) -> dict[str, str]:
     """sha256 of every input file (each table and the profiles), by file name."""
     files = [t.file for t in schema.TABLES.values()] + [PROFILES_FILE]
@@ -191,7 +227,9 @@ def input_hashes(data_dir: Path) -> dict[str, str]:
 
 def _coords(tables: dict[str, pd.DataFrame], years: list[int]) -> dict[str, np.ndarray]:
     tech_present = set(tables["technologies"]["tech"])
+    base_year = tables["params"].set_index("parameter")["value"]["base_year"]
     return {
+        "refresh_year": refresh_years(int(base_year), years),
         "site": _strings(tables["sites"]["site"]),
         "hub": _strings(tables["hubs"]["hub"]),
         "rack_class": _strings(tables["rack_classes"]["rack_class"]),
@@ -241,6 +279,7 @@ _COMPUTED = {
     "site_east_west",
     "site_in_national_hub",
     "eflops_per_std_rack",
+    "refresh_eflops_per_std_rack",
     "stock_eflops_per_std_rack",
     *schema.PROFILE_VARIABLES,
     "pue",
@@ -287,6 +326,15 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
     build = tables["rack_build"]
     ds["eflops_per_std_rack"] = tflops_to_eflops(
         _from_table(build, ("rack_class", "year"), "tflops_per_std_rack", coords, None)
+    )
+    ds["refresh_eflops_per_std_rack"] = tflops_to_eflops(
+        _from_table(
+            build.rename(columns={"year": "refresh_year"}),
+            ("rack_class", "refresh_year"),
+            "tflops_per_std_rack",
+            coords,
+            None,
+        )
     )
     ds["stock_eflops_per_std_rack"] = tflops_to_eflops(
         _from_table(
@@ -363,8 +411,14 @@ def apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
         )
         for name in ("capex_facility_cny_per_std_rack", "capex_it_cny_per_std_rack"):
             ds[name] = (ds[name] * factor).transpose(*schema.INPUT_VARIABLES[name][0])
-    if model.demand_scale != 1.0:
-        ds["demand_eflops"] = ds["demand_eflops"] * model.demand_scale
+    if model.demand_scale:
+        factor = xr.DataArray(
+            [model.demand_scale.get(str(rc), 1.0) for rc in ds["rack_class"].to_numpy()],
+            dims="rack_class",
+        )
+        ds["demand_eflops"] = (ds["demand_eflops"] * factor).transpose(
+            *schema.INPUT_VARIABLES["demand_eflops"][0]
+        )
 
     specs = {**schema.INPUT_VARIABLES, **MODEL_VARIABLES}
     for name, (_dims, units, long_name) in specs.items():

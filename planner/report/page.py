@@ -394,7 +394,15 @@ def _summary_section(ds: xr.Dataset, summary: dict[str, Any], lang: str) -> str:
         out.append("</div>")
 
         out.append(f"<h3>{_esc(t('summary.targets', lang))}</h3>")
-        out.append(_targets_table(per_year, years, cost_total, lang))
+        hub_names = {
+            lang_: {
+                str(h): str(n)
+                for h, n in zip(ds["hub"].values, ds[f"hub_name_{lang_}"].values, strict=True)
+            }
+            for lang_ in ("en", "zh")
+            if f"hub_name_{lang_}" in ds
+        }
+        out.append(_targets_table(per_year, years, cost_total, lang, hub_names))
     out.append(_marginal_table(ds, summary, years, lang))
     out.append(_binding_table(ds, summary, lang))
     explanation = summary.get("explanation")
@@ -418,8 +426,19 @@ def _tonnes(value: Any, lang: str) -> str:
     return text.quantity(value, "tCO2/year", lang)
 
 
+def _hub_name(hub: str | None, hub_names: dict[str, dict[str, str]], lang: str) -> str:
+    """A hub's name in ``lang`` (its id when the run has no name for it; '' for none)."""
+    if hub is None:
+        return ""
+    return hub_names.get(lang, {}).get(hub, hub)
+
+
 def _targets_table(
-    per_year: dict[str, Any], years: list[str], cost_total: dict[str, float], lang: str
+    per_year: dict[str, Any],
+    years: list[str],
+    cost_total: dict[str, float],
+    lang: str,
+    hub_names: dict[str, dict[str, str]],
 ) -> str:
     head = "".join(
         f'<th class="num">{_esc(t("summary.per_year", lang, year=y))}<br>'
@@ -430,7 +449,14 @@ def _targets_table(
     )
     rows = []
 
-    def row(label_key: str, key: str, target_key: str | None, fmt, higher_is_ok: bool = True):
+    def row(
+        label_key: str,
+        key: str,
+        target_key: str | None,
+        fmt,
+        higher_is_ok: bool = True,
+        note=None,
+    ):
         cells = []
         for y in years:
             entry = per_year[y]
@@ -443,9 +469,10 @@ def _targets_table(
             ok = None
             if target is not None and value is not None and target_key:
                 ok = value >= target - 1e-9 if higher_is_ok else value <= target + 1e-9
+            extra = f'<br><span class="note">{_esc(note(entry))}</span>' if note else ""
             cells.append(
                 f'<td class="num">{_num(f"per_year.{y}.{key}", value, fmt(value))}'
-                f"{_badge(ok, lang)}</td>"
+                f"{_badge(ok, lang)}{extra}</td>"
             )
         rows.append(f"<tr><th>{_esc(t(label_key, lang))}</th>{''.join(cells)}</tr>")
 
@@ -461,7 +488,13 @@ def _targets_table(
         "target_intelligent_share",
         lambda v: text.percent(v, lang),
     )
-    row("summary.green_share", "green_share", "target_green_share", lambda v: text.percent(v, lang))
+    row(
+        "summary.green_share",
+        "green_share",
+        "target_green_share",
+        lambda v: text.percent(v, lang),
+        note=lambda entry: _hub_name(entry.get("green_share_hub"), hub_names, lang),
+    )
     row(
         "summary.racks_total_std",
         "racks_total_std",

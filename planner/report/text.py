@@ -48,8 +48,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "summary.total_eflops": {"en": "Total computing power", "zh": "算力总规模"},
     "summary.intelligent_share": {"en": "Intelligent (AI) share", "zh": "智能算力占比"},
     "summary.green_share": {
-        "en": "Green power share, new hub capacity",
-        "zh": "枢纽新增算力绿电占比",
+        "en": "Green power share of new hub capacity, lowest hub",
+        "zh": "枢纽新增算力绿电占比（最低枢纽）",
     },
     "summary.racks_total_std": {"en": "Racks in use", "zh": "在用机架"},
     "summary.racks_new_std": {"en": "New racks built", "zh": "新建机架"},
@@ -137,6 +137,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "shortfall.total_eflops": {"en": "total computing power", "zh": "算力总规模"},
     "shortfall.intelligent_share": {"en": "intelligent (AI) share", "zh": "智能算力占比"},
     "shortfall.demand": {"en": "demand", "zh": "算力需求"},
+    "shortfall.occupancy": {"en": "occupancy of existing racks", "zh": "存量机架上架率"},
     "shortfall.green_share": {"en": "green power", "zh": "绿电占比"},
     "shortfall.hourly_cfe": {"en": "hourly clean-energy", "zh": "逐时清洁能源"},
     "shortfall.carbon_cap": {"en": "carbon cap", "zh": "碳排放上限"},
