@@ -77,9 +77,10 @@ class Penalties(_Strict):
     compute_cny_per_eflops: float = Field(1e11, gt=0)
     intelligent_cny_per_eflops: float = Field(1e11, gt=0)
     demand_cny_per_eflops: float = Field(1e11, gt=0)
-    # Below the target penalties: with too little demand to fill both, the plan meets
-    # the targets with occupied new racks and leaves existing racks below their occupancy.
-    occupancy_cny_per_eflops: float = Field(1e10, gt=0)
+    # Above the target penalties over the occupancy rule (1e11 / 0.65): emptying existing
+    # racks to fill new ones never pays, so a target that demand cannot fill falls short
+    # instead of being met with idle racks.
+    occupancy_cny_per_eflops: float = Field(1e12, gt=0)
     green_cny_per_mwh: float = Field(1e5, gt=0)
     carbon_cap_cny_per_tco2: float = Field(1e5, gt=0)
 

@@ -27,6 +27,13 @@ import xarray as xr
 
 from planner.atomic import usual_dir_mode
 
+# A shortfall of at most this fraction of the year's national figure in its unit
+# (compute in service, energy, emissions), plus this absolute amount, is round-off, not
+# a missed target: an integer module costs more than the penalty of so small a
+# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/yr for a 500-rack module).
+SHORTFALL_TOL = 1e-6
+SHORTFALL_TOL_FRAC = 1e-6
+
 SUMMARY_FILE = "summary.json"
 RESULTS_FILE = "results.nc"
 MODEL_FILE = "model.yaml"

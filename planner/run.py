@@ -24,16 +24,10 @@ import numpy as np
 import xarray as xr
 
 from planner.model_file import ModelFile, load_model, resolved_yaml
-from planner.results import write_run, write_summary
+from planner.results import SHORTFALL_TOL, SHORTFALL_TOL_FRAC, write_run, write_summary
 
 log = logging.getLogger(__name__)
 
-# A shortfall of at most this fraction of the year's national figure in its unit
-# (compute in service, energy, emissions), plus this absolute amount, is round-off, not
-# a missed target: an integer module costs more than the penalty of so small a
-# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/yr for a 500-rack module).
-SHORTFALL_TOL = 1e-6
-SHORTFALL_TOL_FRAC = 1e-6
 # A limit counts as binding when the solution is within this fraction of it.
 BINDING_TOL_FRAC = 1e-4
 
@@ -331,6 +325,7 @@ def summarise(
 
     per_year: dict[str, Any] = {}
     shortfall: dict[str, dict[str, float]] = {}
+    fp16_per_fp32 = float(results["fp16_per_fp32_intelligent"])
     for y in years:
         total = _year_float(results["compute_eflops"], y)
         intelligent = float(results["compute_eflops"].sel(year=y, rack_class="intelligent").sum())
@@ -339,6 +334,10 @@ def summarise(
         per_year[str(y)] = {
             "total_eflops": total,
             "intelligent_eflops": intelligent,
+            # Official reporting since 2025 quotes intelligent compute in FP16; the model
+            # counts FP32-equivalent EFLOPS (MIIT infrastructure basis): params.csv
+            # converts, for reporting only.
+            "intelligent_eflops_fp16": intelligent * fp16_per_fp32,
             "intelligent_share": intelligent / total if total else None,
             "racks_total_std": _year_float(results["racks_total"], y),
             "racks_new_std": _year_float(results["racks_new"], y),

@@ -104,6 +104,7 @@ def _inputs(data_dir: Path | None) -> xr.Dataset:
     ds["base_year"] = xr.DataArray(2023, attrs={"units": "year"})
     ds["hydro_price_cny_per_mwh"] = _da([0.0, 300.0, 0.0], ("site",), "CNY/MWh", "hydro price")
     ds["gec_price_cny_per_mwh"] = xr.DataArray(30.0, attrs={"units": "CNY/MWh"})
+    ds["fp16_per_fp32_intelligent"] = xr.DataArray(8.0, attrs={"units": "1"})
     ds["carbon_price_cny_per_tco2"] = xr.DataArray(0.0, attrs={"units": "CNY/tCO2"})
     ds["om_cny_per_std_rack_year"] = _da(
         [1_000.0, 3_000.0, 2_500.0], ("rack_class",), "CNY/(std_rack*year)", "fixed O&M"

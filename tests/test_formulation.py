@@ -309,3 +309,49 @@ def test_model_size_is_stable():
     m = build_model(tiny_inputs(), FormulationOptions())
     n_rows = sum(1 for _ in m.component_data_objects(pyo.Constraint, active=True))
     assert n_rows == 2 + 2 + 1 + 2 + 8 + 1
+
+
+def test_occupancy_caps_the_racks_a_target_can_buy():
+    # Demand 1 EFLOPS; new racks must be half occupied: at most 2 modules (2 EFLOPS) may be
+    # in service, so the 2.5 EFLOPS target falls 0.5 short instead of a third, idle module.
+    demand = tiny_inputs()["demand_eflops"].copy(data=[[[[1.0]]]])
+    ds = tiny_inputs(occupancy_min_frac=0.5, demand_eflops=demand)
+    _m, _result, sol = run(ds)
+    assert float(sol.build_modules.sum()) == 2
+    assert float(sol.shortfall_total_eflops.sum()) == pytest.approx(0.5, rel=1e-9)
+    assert float(sol.served_site_eflops.sum()) == pytest.approx(1.0, rel=1e-9)
+    # the same model without the rule pads the count with a module nobody uses
+    _m, _result, free = run(tiny_inputs(demand_eflops=demand))
+    assert float(free.build_modules.sum()) == 3
+
+
+def test_existing_racks_are_filled_before_new_ones():
+    # 1 EFLOPS of existing racks at 80 % occupancy take 0.8 of the 1.1 EFLOPS demand; the
+    # 0.3 left fills at most 0.3 / 0.5 = 0.6 EFLOPS of new racks: no module of 1 EFLOPS fits
+    # (emptying 0.2 EFLOPS of old racks for it costs more than the shortfall), so the 2.5
+    # target falls 1.5 short. Without the stock's floor two modules fit (1.1 / 0.5 = 2.2).
+    demand = tiny_inputs()["demand_eflops"].copy(data=[[[[1.1]]]])
+    stock = tiny_inputs()["stock_racks_std"].copy(data=[[[200.0]]])  # 200 x 0.005 = 1 EFLOPS
+    base = {"occupancy_min_frac": 0.5, "demand_eflops": demand, "stock_racks_std": stock}
+    _m, _result, sol = run(tiny_inputs(stock_occupancy_frac=0.8, **base))
+    assert float(sol.build_modules.sum()) == 0
+    assert float(sol.shortfall_total_eflops.sum()) == pytest.approx(1.5, rel=1e-9)
+    assert float(sol.idle_stock_eflops.sum()) == pytest.approx(0.0, abs=1e-9)
+    _m, _result, loose = run(tiny_inputs(stock_occupancy_frac=0.0, **base))
+    assert float(loose.build_modules.sum()) == 2
+
+
+def test_renewed_servers_deliver_the_renewal_years_compute():
+    # Racks of 2020 with a 3-year IT life hold servers bought in 2023 (calibrated 0.005
+    # EFLOPS/rack) in 2025 and renewed in 2026: 0.02 per rack from then on.
+    ds = tiny_inputs(
+        years=(2025, 2026),
+        it_lifetime_years=3.0,
+        stock_racks_std=100.0,
+        target_total_eflops=0.0,
+        refresh_eflops_per_std_rack=0.02,
+    )
+    m = build_model(ds, FormulationOptions())
+    d = m.planner_data
+    assert d.stock_eflops_in_service["a", "general", 2025] == pytest.approx(100 * 0.005)
+    assert d.stock_eflops_in_service["a", "general", 2026] == pytest.approx(100 * 0.02)

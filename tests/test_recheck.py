@@ -233,6 +233,19 @@ def test_green_share_of_new_hub_capacity(national) -> None:
     assert bool((ds["gec_mwh"] <= grid_mwh * (1 + 1e-6) + 1e-6).all())
 
 
+def test_green_headline_never_exceeds_any_hub(national) -> None:
+    """The headline green share is the lowest hub's, recomputed from supply and energy."""
+    ds, summary = national
+    for year in _years(ds):
+        supply = ds["green_supply_mwh"].sel(year=year)
+        energy = ds["new_capacity_energy_mwh"].sel(year=year)
+        share = (np.minimum(supply, energy) / energy).where(energy > 0)
+        row = summary["per_year"][str(year)]
+        assert row["green_share"] <= float(share.min()) + 1e-12
+        assert row["green_share"] == pytest.approx(float(share.min()), rel=1e-9)
+        assert row["green_share_hub"] == str(share.idxmin().item())
+
+
 def test_summary_json_is_plain_json(national) -> None:
     _, summary = national
     json.dumps(summary, allow_nan=False)

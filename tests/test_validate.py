@@ -41,6 +41,14 @@ def test_end_2024_matches_the_record(table) -> None:
     assert 8.5e6 * 0.95 <= racks <= 9.0e6 * 1.05
 
 
+def test_fp16_figure_is_near_the_published_fp16_series(national) -> None:
+    """The plan's end-2024 intelligent computing on the FP16 basis of official reporting
+    is near IDC/Inspur's 725.3 EFLOPS (FP16) for 2024, the series the conversion is from."""
+    _, summary = national
+    fp16 = summary["per_year"]["2024"]["intelligent_eflops_fp16"]
+    assert fp16 == pytest.approx(725.3, rel=0.05)
+
+
 def test_every_checked_answer_is_within_its_tolerance(table) -> None:
     checked = table[table["within"].notna()]
     assert len(checked) >= 6

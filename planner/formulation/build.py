@@ -68,7 +68,7 @@ class PenaltyOptions:
     compute_cny_per_eflops: float = 1e11
     intelligent_cny_per_eflops: float = 1e11
     demand_cny_per_eflops: float = 1e11
-    occupancy_cny_per_eflops: float = 1e10
+    occupancy_cny_per_eflops: float = 1e12
     green_cny_per_mwh: float = 1e5
     carbon_cap_cny_per_tco2: float = 1e5
 

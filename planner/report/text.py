@@ -46,6 +46,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "summary.met": {"en": "met", "zh": "达成"},
     "summary.missed": {"en": "short", "zh": "未达成"},
     "summary.total_eflops": {"en": "Total computing power", "zh": "算力总规模"},
+    "summary.intelligent_fp16": {
+        "en": "Intelligent computing, FP16 basis (converted)",
+        "zh": "智能算力（FP16口径，换算）",
+    },
+    "summary.basis": {
+        "en": (
+            "Computing power is counted in service (在用) in FP32-equivalent EFLOPS, the MIIT "
+            "infrastructure basis (230 EFLOPS at end-2023, 280 at end-2024). Official reporting "
+            "since 2025 quotes intelligent computing at FP16 half precision (788 EFLOPS in "
+            "mid-2025); the FP16 row converts the plan's intelligent computing at {ratio:.2f} "
+            "FP16 EFLOPS per FP32 EFLOPS, the ratio of the two series in 2024 (725.3 / 90, "
+            "an assumption: data/params.csv)."
+        ),
+        "zh": (
+            "算力按在用口径、以FP32等效EFLOPS计（工信部基础设施口径：2023年底230 EFLOPS，"
+            "2024年底280 EFLOPS）。2025年起官方发布的智能算力按FP16半精度计（2025年年中788 "
+            "EFLOPS）；FP16一行按{ratio:.2f}换算规划的智能算力，即2024年两个口径之比"
+            "（725.3 / 90，假设值，见 data/params.csv）。"
+        ),
+    },
     "summary.intelligent_share": {"en": "Intelligent (AI) share", "zh": "智能算力占比"},
     "summary.green_share": {
         "en": "Green power share of new hub capacity, lowest hub",
