@@ -314,7 +314,8 @@ def data_profiles(data_dir: Path, seed: int) -> None:
         write_profiles(ds, data_dir / "profiles.nc")
     table = calibration_table(ds, tables["site_energy"])
     out.print(table.drop(columns="merra2_cell").to_string(float_format=lambda x: f"{x:,.3f}"))
-    out.print(table["merra2_cell"].to_string())
+    for site, cell in table["merra2_cell"].items():
+        out.print(f"{site}: {cell}")
     out.print(f"wrote {data_dir / 'profiles.nc'}")
 
 
