@@ -156,7 +156,11 @@ TABLES: dict[str, Table] = {
                 _nonneg("hydro_limit_mw", "MW", "hydro contract capacity available"),
                 _nonneg("hydro_price_cny_per_mwh", "CNY/MWh"),
                 _nonneg("battery_limit_mw", "MW", "behind-the-meter battery power limit"),
-                _nonneg("solar_flh_target_h", "h", "published full-load hours for calibration"),
+                _nonneg(
+                    "solar_flh_published_h",
+                    "h",
+                    "published full-load hours, compared with the MERRA-2 solar profile",
+                ),
                 _nonneg("wind_flh_target_h", "h", "published full-load hours for calibration"),
                 *_src(),
             ),
@@ -410,6 +414,11 @@ PROFILE_VARIABLES: dict[str, tuple[str, str]] = {
     "wind_cf": ("1", "wind capacity factor"),
     "hydro_availability_frac": ("1", "hydro contract availability"),
     "temperature_c": ("degC", "ambient dry-bulb temperature"),
+}
+# Diagnostic variables of data/profiles.nc, dims (site, hour): written by the generator
+# for the calibration report, not read into the model's inputs.
+PROFILE_DIAGNOSTICS: dict[str, tuple[str, str]] = {
+    "ghi_w_m2": ("W/m2", "global horizontal irradiance behind solar_cf (from MERRA-2)"),
 }
 
 # Units and long names of the variables in the validated inputs Dataset (dims in brackets).

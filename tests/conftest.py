@@ -132,7 +132,7 @@ def write_fixture_data(folder: Path) -> Path:
              "solar_limit_mw": "1000", "wind_limit_mw": "800",
              "hydro_limit_mw": "0" if i else "100", "hydro_price_cny_per_mwh": "300",
              "battery_limit_mw": "200",
-             "solar_flh_target_h": str(round(flh["solar_cf"][i])),
+             "solar_flh_published_h": str(round(flh["solar_cf"][i])),
              "wind_flh_target_h": str(round(flh["wind_cf"][i])),
              **_SRC}
             for i, s in enumerate(sites)

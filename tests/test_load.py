@@ -231,8 +231,13 @@ def test_calibration_report_fixture(fixture_data: Path) -> None:
     assert not by_metric.loc["total_eflops", "ok"]
     assert by_metric.loc["racks_std", "ok"] and by_metric.loc["intelligent_eflops", "ok"]
     assert by_metric.loc["racks_std", "data"] == 480000
+    # The fixture's hand-made profiles have no ghi_w_m2: no solar-resource rows, only the
+    # solar (compared) and wind (checked) full-load hours of each site.
     assert len(flh) == 2 * 3 and flh["ok"].all()
-    assert set(flh.columns) >= {"site", "tech", "target_h", "achieved_h", "rel_error_frac"}
+    assert set(flh["quantity"]) == {"solar_flh", "wind_flh"}
+    assert set(flh.columns) >= {"site", "quantity", "reference", "profile", "rel_diff_frac"}
+    assert not flh.loc[flh["quantity"] == "solar_flh", "checked"].any()
+    assert flh.loc[flh["quantity"] == "wind_flh", "checked"].all()
 
 
 def test_calibration_report_shipped() -> None:
@@ -242,3 +247,6 @@ def test_calibration_report_shipped() -> None:
     national, flh = calibration_report(SHIPPED_DATA)
     assert national["ok"].all(), national.to_string()
     assert flh["ok"].all(), flh.to_string()
+    # Every site's solar profile reproduces the annual mean GHI of its MERRA-2 cell.
+    ghi = flh[flh["quantity"] == "solar_ghi"]
+    assert len(ghi) == len(flh["site"].unique()) and ghi["checked"].all()

@@ -7,9 +7,12 @@ of a non-leap reference year in local time (Asia/Shanghai, UTC+8, no DST),
 hour-beginning labels: hour 0 is 00:00-01:00 on 1 January. Every hourly quantity is
 evaluated at the middle of its hour.
 
-These are *synthetic* profiles from documented stochastic generators, each
-calibrated to a published statistic; they stand in for reanalysis-derived series
-(ERA5/atlite, renewables.ninja) until those are sourced.
+What is data and what is a generator assumption: the solar resource is real
+reanalysis, MERRA-2's monthly distributions of daily mean irradiance (see below); the
+solar day order, the hours within each day, wind, hydro and temperature come from
+documented stochastic generators, wind calibrated to a published statistic (full-load
+hours), temperature to monthly normals. Wind and hydro still stand in for
+reanalysis-derived series (ERA5/atlite, renewables.ninja) until those are sourced.
 
 Generators, by physical concern
 -------------------------------
@@ -21,16 +24,26 @@ temperature
     ``temp_diurnal_range_c``), plus a seeded Gaussian AR(1) synoptic anomaly
     (std 2.5 degC, e-folding time 3 days) whose monthly means are removed smoothly.
 solar
-    pvlib solar position (NREL SPA) and Ineichen-Perez clear sky with pvlib's
-    shipped Linke-turbidity climatology at the site's coordinates and altitude;
-    all-sky GHI = clear-sky index x clear-sky GHI, the clear-sky index being a
-    logistic transform of (seasonal monsoon mean + daily AR(1) + hourly AR(1));
-    Erbs decomposition, Hay-Davies transposition to a south-facing plane tilted at
-    the latitude, physical IAM on the beam, Faiman cell temperature from the hourly
+    Resource (data): the MERRA-2 cell of the site (:mod:`planner.inputs.merra2`: the
+    3 x 3 degree cell containing it, else the nearest cell with data), whose 12 monthly
+    distributions of daily mean GHI (2011-2015; Gelaro et al. 2017, via the
+    gsee-climate-data package of Pfenninger & Staffell 2016) set both each month's mean
+    and its day-to-day spread. Days (assumption: order): a Gaussian daily AR(1)
+    (phi 0.55) is mapped by rank through each month's distribution, so that a month's
+    days are an equal-probability discretisation of it with its mean exactly
+    (:func:`daily_ghi_w_m2`). Hours (assumption: shape): each day's energy is spread
+    in proportion to pvlib's Ineichen-Perez clear-sky GHI (NREL SPA solar position,
+    shipped Linke-turbidity climatology, site altitude) times ``exp(0.15 z)`` with
+    ``z`` an hourly AR(1) (phi 0.8), no hour above 0.85 x the extraterrestrial
+    horizontal irradiance (:func:`hourly_ghi_w_m2`; the cap costs at most 0.4 % of a
+    year's irradiance, 2.3 % of a month's, at the shipped sites). Plant: Erbs
+    decomposition, Hay-Davies transposition to a south-facing plane tilted at the
+    latitude, physical IAM on the beam, Faiman cell temperature from the hourly
     ambient temperature, PVWatts DC (gamma -0.35 %/degC), PVWatts system losses
-    (14.08 %) and PVWatts inverter with a DC/AC ratio of 1.2. One per-site offset of
-    the clear-sky-index process (logit units) is found with :func:`scipy.optimize.brentq`
-    so that the annual full-load hours equal ``site_energy.solar_flh_target_h``.
+    (14.08 %) and PVWatts inverter with a DC/AC ratio of 1.2. Nothing is calibrated:
+    the full-load hours follow, and ``planner data profiles`` compares them with the
+    published figure ``site_energy.solar_flh_published_h``. The hourly GHI is kept in
+    the file as the diagnostic ``ghi_w_m2`` (not a model input).
 wind
     Gaussian copula (Brown, Katz & Murphy 1984): an hourly Gaussian AR(1)
     (phi 0.96) mapped through the Weibull inverse CDF (shape k = 2), multiplied by a
@@ -72,11 +85,12 @@ import pvlib
 import xarray as xr
 from scipy.optimize import brentq
 from scipy.signal import lfilter
-from scipy.special import expit, log_ndtr
+from scipy.special import log_ndtr
 
 from planner.atomic import usual_file_mode
 from planner.errors import InputError, Problem
-from planner.schema import HOURS_PER_YEAR, PROFILE_VARIABLES
+from planner.inputs.merra2 import GhiCell, cell_of_site, describe_cell, package_version
+from planner.schema import HOURS_PER_YEAR, PROFILE_DIAGNOSTICS, PROFILE_VARIABLES
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +114,11 @@ PV_DC_AC_RATIO = 1.2  # DC nameplate / inverter AC rating (typical Chinese utili
 PV_INVERTER_EFF_NOM = 0.96  # PVWatts default nominal inverter efficiency
 PV_SYSTEM_LOSS_PCT = float(pvlib.pvsystem.pvwatts_losses())  # PVWatts default, 14.08 %
 PV_ALBEDO = 0.25
-# Clear-sky-index process, in logit space x; kt = CLOUD_KT_MAX * expit(x).
-CLOUD_KT_MAX = 1.0
-CLOUD_DAILY_PHI = 0.55  # day-to-day persistence of cloudiness
-CLOUD_DAILY_STD_LOGIT = 1.0  # stationary std of the daily component
-CLOUD_HOURLY_PHI = 0.8  # within-day persistence
-CLOUD_HOURLY_STD_LOGIT = 0.35  # stationary std of the hourly component
-CLOUD_MONSOON_AMPLITUDE_LOGIT = 1.2  # wet-season lowering of the mean at full weight
-CLOUD_MONSOON_PEAK_DOY = 196.0  # mid-July: peak of the East Asian summer monsoon rains
-CLOUD_OFFSET_BRACKET_LOGIT = (-12.0, 12.0)  # search interval of the calibrated offset
+# MERRA-2 days into hours (assumptions, conf L; see daily_ghi_w_m2, hourly_ghi_w_m2).
+SOLAR_DAILY_PHI = 0.55  # day-to-day persistence (lag-1) of the Gaussian daily process
+SOLAR_HOURLY_PHI = 0.8  # hour-to-hour persistence of the within-day texture
+SOLAR_HOURLY_STD_LOG = 0.15  # std of the within-day texture, log units (about +-15 %)
+SOLAR_CLEARNESS_MAX = 0.85  # highest hourly GHI / extraterrestrial horizontal irradiance
 
 # --- wind ----------------------------------------------------------------------------
 WIND_WEIBULL_SHAPE = 2.0  # Rayleigh-like; typical of inland hub-height winds
@@ -304,7 +314,7 @@ def temperature_profile(
 
 @dataclass(frozen=True)
 class SolarGeometry:
-    """Clear-sky state of one site, fixed during calibration (arrays of 8760)."""
+    """Solar position, clear sky and plane geometry of one site (arrays of 8760)."""
 
     doy: np.ndarray  # day of year (1-based) for Erbs
     solar_zenith_deg: np.ndarray
@@ -360,47 +370,109 @@ def solar_geometry(
     )
 
 
-def monsoon_weight(lat_deg: float) -> float:
-    """Weight of the wet-season cloud maximum: 0.25 at >= 35.5 N, 1.0 at <= 28 N.
+def day_of_year_month() -> np.ndarray:
+    """Month (1..12) of each day of a non-leap year."""
+    return month_of_hour()[::24]
 
-    Southern and south-western China (Sichuan basin, Guizhou, Guangdong) are cloudiest
-    in the monsoon months; the northern plateaus have only a short July-August rainy
-    season under mostly clear skies.
+
+def daily_ghi_w_m2(cell: GhiCell, rng: np.random.Generator) -> np.ndarray:
+    """Daily mean GHI [W/m2] of the 365 days, each month following the cell's distribution.
+
+    A stratified (rank) quantile mapping of a Gaussian daily AR(1) ``z`` (phi 0.55, the
+    day-to-day persistence of cloudiness; assumption): within each month of ``n`` days,
+    the day whose ``z`` has rank ``k`` (0-based, ascending) gets the mean of the
+    MERRA-2 quantile function over the ``k``-th of ``n`` equal-probability strata
+    (:meth:`GhiCell.stratum_means_w_m2`). So every month's days are an ``n``-point
+    discretisation of that month's MERRA-2 distribution (Kolmogorov-Smirnov distance at
+    most ``1/n``) whose mean is the MERRA-2 monthly mean exactly, and their order keeps
+    the persistence of ``z`` (ranks map monotonically, also across month boundaries).
+
+    A plain mapping ``F^-1(Phi(z))`` would draw a random weather year instead: with 30
+    autocorrelated days its monthly means scatter by about 10 % around MERRA-2's.
     """
-    return float(np.clip((38.0 - lat_deg) / 10.0, 0.25, 1.0))
+    z = ar1_standard(DAYS_PER_YEAR, SOLAR_DAILY_PHI, rng)
+    month = day_of_year_month()
+    out = np.empty(DAYS_PER_YEAR)
+    for m in range(1, 13):
+        days = np.flatnonzero(month == m)
+        ranks = np.argsort(np.argsort(z[days], kind="stable"), kind="stable")
+        out[days] = cell.stratum_means_w_m2(m, days.size)[ranks]
+    return out
 
 
-def clearsky_index_logit(lat_deg: float, rng: np.random.Generator) -> np.ndarray:
-    """Hourly clear-sky-index process in logit space, before the calibrated offset.
+def extraterrestrial_horizontal_w_m2(geometry: SolarGeometry) -> np.ndarray:
+    """Extraterrestrial irradiance on a horizontal plane at mid-hour [W/m2], >= 0."""
+    cos_zenith = np.cos(np.radians(geometry.solar_zenith_deg))
+    return np.maximum(geometry.dni_extra_w_m2 * cos_zenith, 0.0)
 
-    ``x(t) = -A w(lat) (1 + cos(2 pi (doy - 196) / 365)) / 2 + s_d z_d(day) + s_h z_h(t)``
-    with ``z_d`` a daily AR(1) (phi 0.55, unit variance), ``z_h`` an hourly AR(1)
-    (phi 0.8), ``A`` = 1.2, ``s_d`` = 1.0, ``s_h`` = 0.35 [logit units]. The clear-sky
-    index is ``kt = expit(x + offset)``.
+
+def fill_days_under_cap(
+    target_wh_m2: np.ndarray, shape: np.ndarray, cap_w_m2: np.ndarray
+) -> np.ndarray:
+    """Hourly values ``min(s_d * shape, cap)`` whose daily sums equal ``target_wh_m2``.
+
+    Per day ``d`` (rows of the (365, 24) arrays) the scale ``s_d >= 0`` is found by
+    bisection, then solved exactly for the hours left below the cap. A day whose target
+    exceeds the sum of its caps gets its caps (:meth:`SolarSeries.days_lowered_by_cap`
+    counts such days).
     """
-    doy = mid_hour_doy()
-    seasonal = (
-        -CLOUD_MONSOON_AMPLITUDE_LOGIT
-        * monsoon_weight(lat_deg)
-        * 0.5
-        * (1.0 + np.cos(2.0 * np.pi * (doy - CLOUD_MONSOON_PEAK_DOY) / DAYS_PER_YEAR))
+    shape = np.asarray(shape, dtype=float)
+    cap = np.minimum(np.asarray(cap_w_m2, dtype=float), np.where(shape > 0, np.inf, 0.0))
+    target = np.minimum(np.asarray(target_wh_m2, dtype=float), cap.sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(shape > 0, cap / shape, 0.0)
+    low = np.zeros(target.size)
+    high = ratio.max(axis=1)  # at this scale every hour is at its cap
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        above = np.minimum(mid[:, None] * shape, cap).sum(axis=1) >= target
+        high = np.where(above, mid, high)
+        low = np.where(above, low, mid)
+    capped = high[:, None] * shape >= cap
+    free_shape = np.where(capped, 0.0, shape).sum(axis=1)
+    free_target = target - np.where(capped, cap, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(free_shape > 0, free_target / free_shape, high)
+    return np.where(capped, cap, np.minimum(scale[:, None] * shape, cap))
+
+
+def hourly_ghi_w_m2(
+    daily_w_m2: np.ndarray, geometry: SolarGeometry, rng: np.random.Generator
+) -> np.ndarray:
+    """Hourly GHI [W/m2] whose 24-hour means are ``daily_w_m2``.
+
+    Within the day GHI follows the Ineichen clear-sky GHI times ``exp(0.15 z_h)``, ``z_h``
+    an hourly Gaussian AR(1) (phi 0.8, e-folding 4.5 h; a modest passing-cloud texture,
+    assumption): the day's energy is the MERRA-2 day's, only its timing varies. No hour
+    exceeds 0.85 of the extraterrestrial horizontal irradiance (hourly clearness indices
+    above that are rare in observations; the smoothed upper tails of the MERRA-2
+    histograms ask for more on a few clear days, up to a daily clearness above 1 in
+    winter at the northern sites): the excess moves to the day's other hours, and only
+    a day that cannot hold its energy under the cap loses some. The choice of cap
+    moves the sites' full-load hours by under 5 h (0.85 against 1.0).
+    """
+    noise = ar1_standard(HOURS_PER_YEAR, SOLAR_HOURLY_PHI, rng)
+    shape = geometry.ghi_clear_w_m2 * np.exp(SOLAR_HOURLY_STD_LOG * noise)
+    cap = SOLAR_CLEARNESS_MAX * extraterrestrial_horizontal_w_m2(geometry)
+    hourly = fill_days_under_cap(
+        24.0 * np.asarray(daily_w_m2, dtype=float),
+        shape.reshape(DAYS_PER_YEAR, 24),
+        cap.reshape(DAYS_PER_YEAR, 24),
     )
-    daily = np.repeat(ar1_standard(DAYS_PER_YEAR, CLOUD_DAILY_PHI, rng), 24)
-    hourly = ar1_standard(HOURS_PER_YEAR, CLOUD_HOURLY_PHI, rng)
-    return seasonal + CLOUD_DAILY_STD_LOGIT * daily + CLOUD_HOURLY_STD_LOGIT * hourly
+    return hourly.reshape(HOURS_PER_YEAR)
 
 
 def pv_capacity_factor(
-    geometry: SolarGeometry, clearsky_index: np.ndarray, temperature_c: np.ndarray
+    geometry: SolarGeometry, ghi_w_m2: np.ndarray, temperature_c: np.ndarray
 ) -> np.ndarray:
     """AC output per unit of DC nameplate [1] of a fixed-tilt PV plant.
 
-    Erbs decomposition of GHI = kt x clear-sky GHI, Hay-Davies transposition, physical
+    Erbs decomposition of the hourly GHI [W/m2], Hay-Davies transposition, physical
     IAM on the beam, Faiman cell temperature (wind 1 m/s), PVWatts DC, PVWatts losses
     and PVWatts inverter (DC/AC ratio 1.2). Capacity is counted in DC peak watts, as
     in China's NEA statistics, so full-load hours are on the same basis.
     """
-    ghi = CLOUD_KT_MAX * clearsky_index * geometry.ghi_clear_w_m2
+    ghi = np.asarray(ghi_w_m2, dtype=float)
     split = pvlib.irradiance.erbs(ghi, geometry.solar_zenith_deg, geometry.doy)
     poa = pvlib.irradiance.get_total_irradiance(
         geometry.surface_tilt_deg,
@@ -429,39 +501,40 @@ def pv_capacity_factor(
     return np.clip(np.asarray(ac, dtype=float), 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class SolarSeries:
+    """The solar profile of one site and the MERRA-2 days behind it."""
+
+    cf: np.ndarray  # hourly capacity factor [1], 8760
+    ghi_w_m2: np.ndarray  # hourly GHI [W/m2], 8760
+    daily_merra2_w_m2: np.ndarray  # daily mean GHI before the clearness cap [W/m2], 365
+
+    def days_lowered_by_cap(self) -> int:
+        """Days whose energy did not fit under the hourly clearness cap."""
+        daily = self.ghi_w_m2.reshape(DAYS_PER_YEAR, 24).mean(axis=1)
+        return int((daily < self.daily_merra2_w_m2 * (1.0 - 1e-9)).sum())
+
+
 def solar_profile(
     lat_deg: float,
     lon_deg: float,
     altitude_m: float,
     temperature_c: np.ndarray,
-    solar_flh_target_h: float,
+    cell: GhiCell,
     rng: np.random.Generator,
     *,
     year: int,
-) -> tuple[np.ndarray, float]:
-    """Calibrated hourly solar capacity factor [1] and the cloud offset [logit].
+) -> SolarSeries:
+    """Hourly solar capacity factor [1] and GHI [W/m2] of a site from its MERRA-2 cell.
 
-    The offset added to :func:`clearsky_index_logit` is found with brentq so that
-    ``sum(cf) == solar_flh_target_h`` [h].
+    :func:`daily_ghi_w_m2` (the MERRA-2 days), :func:`hourly_ghi_w_m2` (their hours)
+    and :func:`pv_capacity_factor` (the plant). Nothing is calibrated: the full-load
+    hours are what MERRA-2's irradiance gives this plant.
     """
-    if solar_flh_target_h <= 0:
-        return np.zeros(HOURS_PER_YEAR), float("nan")
     geometry = solar_geometry(lat_deg, lon_deg, altitude_m, year, temperature_c)
-    logit = clearsky_index_logit(lat_deg, rng)
-
-    def flh_h(offset: float) -> float:
-        return float(pv_capacity_factor(geometry, expit(logit + offset), temperature_c).sum())
-
-    low, high = CLOUD_OFFSET_BRACKET_LOGIT
-    flh_max_h = flh_h(high)
-    if not flh_h(low) < solar_flh_target_h < flh_max_h:
-        raise ValueError(
-            f"solar_flh_target_h {solar_flh_target_h:.0f} h is outside what the site at "
-            f"lat {lat_deg}, lon {lon_deg} can reach (clear-sky maximum {flh_max_h:.0f} h)"
-        )
-    offset = brentq(lambda x: flh_h(x) - solar_flh_target_h, low, high, xtol=1e-9, rtol=1e-12)
-    cf = pv_capacity_factor(geometry, expit(logit + offset), temperature_c)
-    return cf, float(offset)
+    daily = daily_ghi_w_m2(cell, rng)
+    ghi = hourly_ghi_w_m2(daily, geometry, rng)
+    return SolarSeries(pv_capacity_factor(geometry, ghi, temperature_c), ghi, daily)
 
 
 # ====================================================================================
@@ -583,7 +656,7 @@ def _check_inputs(sites: pd.DataFrame, site_energy: pd.DataFrame, climate: pd.Da
         (
             "site_energy.csv",
             site_energy,
-            ("site", "solar_flh_target_h", "wind_flh_target_h", "hydro_limit_mw"),
+            ("site", "wind_flh_target_h", "hydro_limit_mw"),
         ),
         ("climate.csv", climate, ("site", "month", "temp_mean_c", "temp_diurnal_range_c")),
     ):
@@ -630,8 +703,7 @@ def generate_profiles(
         Columns ``site``, ``lat_deg``, ``lon_deg``; optional ``altitude_m`` [m]
         (otherwise pvlib's shipped altitude lookup is used).
     site_energy : DataFrame
-        Columns ``site``, ``solar_flh_target_h`` [h], ``wind_flh_target_h`` [h],
-        ``hydro_limit_mw`` [MW].
+        Columns ``site``, ``wind_flh_target_h`` [h], ``hydro_limit_mw`` [MW].
     climate : DataFrame
         Columns ``site``, ``month``, ``temp_mean_c`` [degC], ``temp_diurnal_range_c`` [degC].
     year : int
@@ -642,8 +714,10 @@ def generate_profiles(
     Returns
     -------
     xarray.Dataset
-        Dims ``(site, hour)``; variables of :data:`planner.schema.PROFILE_VARIABLES`
-        as float64 with ``units`` and ``long_name``; the calibration in the attrs.
+        Dims ``(site, hour)``; variables of :data:`planner.schema.PROFILE_VARIABLES` and
+        :data:`planner.schema.PROFILE_DIAGNOSTICS` as float64 with ``units`` and
+        ``long_name``; per site, the MERRA-2 cell and the fitted parameters in the attrs
+        (``site_parameters_json``).
     """
     _check_inputs(sites, site_energy, climate)
     hourly_index(year)  # validates the year
@@ -651,8 +725,9 @@ def generate_profiles(
     clim = climate.assign(site=climate["site"].astype(str), month=climate["month"].astype(int))
 
     names: list[str] = []
-    arrays: dict[str, list[np.ndarray]] = {name: [] for name in PROFILE_VARIABLES}
-    parameters: dict[str, dict[str, float]] = {}
+    variables = {**PROFILE_VARIABLES, **PROFILE_DIAGNOSTICS}
+    arrays: dict[str, list[np.ndarray]] = {name: [] for name in variables}
+    parameters: dict[str, dict[str, float | str | bool]] = {}
     altitude_note = "altitude_m from sites table"
     for row in sites.itertuples(index=False):
         site = str(row.site)
@@ -669,12 +744,13 @@ def generate_profiles(
             c["temp_diurnal_range_c"].to_numpy(float),
             site_rng(seed, site, STREAM_TEMPERATURE),
         )
-        solar_cf, cloud_offset = solar_profile(
+        cell = cell_of_site(lat_deg, lon_deg)
+        solar = solar_profile(
             lat_deg,
             lon_deg,
             float(altitude_m),
             temperature_c,
-            float(e["solar_flh_target_h"]),
+            cell,
             site_rng(seed, site, STREAM_SOLAR),
             year=year,
         )
@@ -687,13 +763,21 @@ def generate_profiles(
             else np.zeros(HOURS_PER_YEAR)
         )
         names.append(site)
-        arrays["solar_cf"].append(solar_cf)
+        arrays["solar_cf"].append(solar.cf)
         arrays["wind_cf"].append(wind_cf)
         arrays["hydro_availability_frac"].append(hydro)
         arrays["temperature_c"].append(temperature_c)
+        arrays["ghi_w_m2"].append(solar.ghi_w_m2)
         parameters[site] = {
             "altitude_m": round(float(altitude_m), 1),
-            "solar_cloud_offset_logit": round(cloud_offset, 6),
+            "merra2_cell_lat_deg": cell.lat_deg,
+            "merra2_cell_lon_deg": cell.lon_deg,
+            "merra2_cell_distance_km": round(cell.distance_km, 1),
+            "merra2_cell_contains_site": cell.contains_site,
+            "merra2_cell": describe_cell(cell),
+            "ghi_merra2_w_m2": round(cell.annual_mean_w_m2(), 6),
+            "ghi_profile_w_m2": round(float(solar.ghi_w_m2.mean()), 6),
+            "merra2_days_lowered_by_cap": solar.days_lowered_by_cap(),
             "wind_weibull_scale_m_s": round(weibull_scale_m_s, 6),
         }
         logger.debug("profiles for %s: %s", site, parameters[site])
@@ -704,7 +788,7 @@ def generate_profiles(
             dims=("site", "hour"),
             attrs={"units": units, "long_name": long_name},
         )
-        for name, (units, long_name) in PROFILE_VARIABLES.items()
+        for name, (units, long_name) in variables.items()
     }
     ds = xr.Dataset(
         data_vars,
@@ -720,18 +804,31 @@ def generate_profiles(
             ),
         },
     )
-    table = calibration_table(ds, site_energy)
+    ds.attrs["site_parameters_json"] = json.dumps(parameters)
+    table = calibration_table(ds, site_energy, with_published=False) if names else None
     ds.attrs = {
-        "title": "planner hourly supply and weather profiles (synthetic, calibrated)",
+        "title": (
+            "planner hourly supply and weather profiles (solar from MERRA-2 distributions; "
+            "wind, hydro and temperature synthetic, calibrated)"
+        ),
         "generator": GENERATOR_NAME,
         "seed": int(seed),
         "reference_year": int(year),
         "timezone": TIMEZONE,
         "time_convention": "hour-beginning labels; quantities evaluated at mid-hour",
+        "solar_resource": (
+            f"MERRA-2 (Gelaro et al. 2017) 2011-2015 monthly distributions of daily mean GHI, "
+            f"3x3 degree cells (Pfenninger & Staffell 2016; gsee-climate-data "
+            f"{package_version()}); cell containing the site, else the nearest with data"
+        ),
         "solar_method": (
-            "pvlib SPA + Ineichen clear sky (shipped Linke turbidity); logistic AR(1) "
-            "clear-sky index with monsoon season; Erbs, Hay-Davies, tilt=latitude south; "
-            "Faiman, PVWatts DC/losses/inverter, DC/AC 1.2; cf per DC nameplate"
+            f"daily GHI: stratified quantile mapping of a Gaussian AR(1) "
+            f"(phi={SOLAR_DAILY_PHI}) through each month's MERRA-2 distribution; hours: "
+            f"Ineichen clear-sky shape (pvlib SPA, shipped Linke turbidity) x "
+            f"exp({SOLAR_HOURLY_STD_LOG} AR(1) phi={SOLAR_HOURLY_PHI}), hourly GHI <= "
+            f"{SOLAR_CLEARNESS_MAX} x extraterrestrial horizontal, daily means kept; Erbs, "
+            f"Hay-Davies, tilt=latitude south; Faiman, PVWatts DC/losses/inverter, DC/AC "
+            f"{PV_DC_AC_RATIO}; cf per DC nameplate; not calibrated"
         ),
         "wind_method": (
             f"Gaussian AR(1) phi={WIND_AR1_PHI_HOURLY} copula to Weibull k={WIND_WEIBULL_SHAPE}, "
@@ -745,13 +842,10 @@ def generate_profiles(
             f"e-folding {TEMP_ANOMALY_EFOLD_H:g} h"
         ),
         "altitude_note": altitude_note,
-        "calibration_max_abs_rel_error_solar": float(
-            table["solar_flh_rel_error"].abs().max() if len(table) else 0.0
-        ),
+        "solar_ghi_max_abs_rel_error": float(table["ghi_rel_error"].abs().max() if names else 0.0),
         "calibration_max_abs_rel_error_wind": float(
-            table["wind_flh_rel_error"].abs().max() if len(table) else 0.0
+            table["wind_flh_rel_error"].abs().max() if names else 0.0
         ),
-        "calibration_json": table.round(6).to_json(orient="records"),
         "site_parameters_json": json.dumps(parameters),
     }
     return ds
@@ -764,36 +858,60 @@ def _rel_error(achieved: pd.Series, target: pd.Series) -> pd.Series:
     return err.where(~both_zero, 0.0)
 
 
-def calibration_table(profiles: xr.Dataset, site_energy: pd.DataFrame) -> pd.DataFrame:
-    """Full-load hours achieved by the profiles against their targets, one row per site.
+def site_parameters(profiles: xr.Dataset) -> pd.DataFrame:
+    """Per-site parameters the generator recorded in ``site_parameters_json``, by site."""
+    table = pd.DataFrame.from_dict(json.loads(profiles.attrs["site_parameters_json"]), "index")
+    table.index.name = "site"
+    return table
+
+
+def calibration_table(
+    profiles: xr.Dataset, site_energy: pd.DataFrame, *, with_published: bool = True
+) -> pd.DataFrame:
+    """What the profiles reproduce, and how they compare with published figures, by site.
 
     Parameters
     ----------
     profiles : xarray.Dataset
         Output of :func:`generate_profiles`.
     site_energy : DataFrame
-        With ``site``, ``solar_flh_target_h`` and ``wind_flh_target_h`` [h].
+        With ``site``, ``wind_flh_target_h`` and (if ``with_published``)
+        ``solar_flh_published_h`` [h].
+    with_published : bool
+        Include the comparison with ``solar_flh_published_h``.
 
     Returns
     -------
     DataFrame
-        Index ``site``; columns ``solar_flh_target_h``, ``solar_flh_achieved_h``,
-        ``solar_flh_rel_error``, ``wind_flh_target_h``, ``wind_flh_achieved_h``,
-        ``wind_flh_rel_error`` (relative errors as fractions).
+        Index ``site``; columns ``merra2_cell`` (which cell, how chosen, how far),
+        ``ghi_merra2_w_m2`` (annual mean daily GHI of the cell), ``ghi_profile_w_m2``
+        (mean of ``ghi_w_m2``), ``ghi_rel_error`` (reproduced: close to 0),
+        ``solar_flh_achieved_h``, ``solar_flh_published_h`` and ``solar_flh_rel_diff``
+        (a comparison: the generator does not aim at the published figure),
+        ``wind_flh_target_h``, ``wind_flh_achieved_h``, ``wind_flh_rel_error``
+        (calibrated: close to 0). Relative figures as fractions.
     """
     sites = [str(s) for s in profiles["site"].values]
     energy = site_energy.assign(site=site_energy["site"].astype(str)).set_index("site")
+    recorded = site_parameters(profiles).loc[sites]
     table = pd.DataFrame(index=pd.Index(sites, name="site"))
-    for tech in ("solar", "wind"):
-        target = energy.loc[sites, f"{tech}_flh_target_h"].astype(float)
-        achieved = pd.Series(
-            profiles[f"{tech}_cf"].sum("hour").values.astype(float), index=table.index
+    table["merra2_cell"] = recorded["merra2_cell"].to_numpy()
+    table["ghi_merra2_w_m2"] = recorded["ghi_merra2_w_m2"].to_numpy(dtype=float)
+    table["ghi_profile_w_m2"] = profiles["ghi_w_m2"].mean("hour").values.astype(float)
+    table["ghi_rel_error"] = _rel_error(table["ghi_profile_w_m2"], table["ghi_merra2_w_m2"])
+    table["solar_flh_achieved_h"] = profiles["solar_cf"].sum("hour").values.astype(float)
+    if with_published:
+        table["solar_flh_published_h"] = (
+            energy.loc[sites, "solar_flh_published_h"].astype(float).to_numpy()
         )
-        table[f"{tech}_flh_target_h"] = target.to_numpy()
-        table[f"{tech}_flh_achieved_h"] = achieved.to_numpy()
-        table[f"{tech}_flh_rel_error"] = _rel_error(
-            table[f"{tech}_flh_achieved_h"], table[f"{tech}_flh_target_h"]
+        table["solar_flh_rel_diff"] = _rel_error(
+            table["solar_flh_achieved_h"], table["solar_flh_published_h"]
         )
+    table["wind_flh_target_h"] = energy.loc[sites, "wind_flh_target_h"].astype(float).to_numpy()
+    table["wind_flh_achieved_h"] = profiles["wind_cf"].sum("hour").values.astype(float)
+    table["wind_flh_rel_error"] = _rel_error(
+        table["wind_flh_achieved_h"], table["wind_flh_target_h"]
+    )
     return table
 
 
