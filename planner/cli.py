@@ -317,7 +317,8 @@ def _print_validation(table: Any, scenario: str) -> None:
     for n, row in enumerate(table.itertuples(), start=1):
         case = row.check.removeprefix("migration: ").replace("_to_", " -> ").replace("_", " ")
         label = _VALIDATION_LABELS.get(row.check, f"load moved {case}")
-        low, high = _fmt(row.published_low, row.unit), _fmt(row.published_high, row.unit)
+        low = _fmt(row.published_low, row.unit, short=True)
+        high = _fmt(row.published_high, row.unit, short=True)
         year = (
             str(row.year) if row.year == row.model_year else f"{row.year} (model {row.model_year})"
         )
@@ -339,17 +340,16 @@ def _print_validation(table: Any, scenario: str) -> None:
     out.print("\n".join(sources))
 
 
-def _fmt(value: float, unit: str) -> str:
-    """A validation figure in its unit, short."""
-    if unit == "std_rack":
-        return f"{value / 1e6:.2f} M racks"
+def _fmt(value: float, unit: str, short: bool = False) -> str:
+    """A validation figure with its unit (``short``: the number alone)."""
     if unit == "1":
         return f"{value:+.1%}"
-    if unit == "tCO2/MWh":
-        return f"{value:.3f} {unit}"
-    if unit == "TWh/year":
-        return f"{value:,.0f} TWh"
-    return f"{value:,.1f} {unit}"
+    number, name = {
+        "std_rack": (f"{value / 1e6:.2f}", "M racks"),
+        "tCO2/MWh": (f"{value:.3f}", unit),
+        "TWh/year": (f"{value:,.0f}", "TWh"),
+    }.get(unit, (f"{value:,.1f}", unit))
+    return number if short else f"{number} {name}"
 
 
 @main.group()

@@ -52,8 +52,9 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
     occupancy (when demand is too low to fill even them), at a penalty above the target
     penalties over :math:`\omega` (so emptying old racks to fill new ones never pays);
     new racks always meet the rule, so a class no demand asks for is never built, and
-    nationally no class is in service beyond :math:`1/\min_s \omega` times its demand. The rows exist where
-    racks of the class can be in service (stock, or new builds allowed).
+    nationally no class is in service beyond :math:`1/\min_s \omega` times its demand.
+    The rows exist where racks of the class can be in service (stock, or new builds
+    allowed).
     """
     latency = param(inputs, "latency_ms")
     max_latency = param(inputs, "service_max_latency_ms")
