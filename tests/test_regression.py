@@ -6,6 +6,7 @@ comment beside it (date, what changed), so a reviewer can tell a fix from an acc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyomo.environ as pyo
@@ -45,3 +46,51 @@ def test_model_size(name: str) -> None:
     n_int = sum(1 for v in variables if v.is_integer())
     n_con = sum(1 for _ in m.component_data_objects(pyo.Constraint, active=True))
     assert (len(variables), n_int, n_con) == SIZES[name]
+
+
+# --------------------------------------------------------------------- the stored run
+
+REFERENCE = Path(__file__).resolve().parent / "data" / "national_2025_reference.json"
+# The shipped mission model's answer, stored: objective, headline figures and cost
+# components by year, and every build. Regenerate with
+# `python tests/test_regression.py` after a deliberate change, and say here why:
+# 2026-12-01: first stored (issue 11: occupancy rule, 2024 as the record, sourced build
+#   rates, demand from the record, MERRA-2 solar); objective 404.99 bn CNY.
+
+
+def fingerprint(results, summary) -> dict:
+    """What must not change by accident: the objective, the headline figures, the builds."""
+    keys = ("total_eflops", "intelligent_eflops", "racks_total_std", "emissions_tco2",
+            "energy_mwh", "green_share", "cost_cny")  # fmt: skip
+    racks = results["racks_new"].to_series()
+    return {
+        "objective_cny": summary["objective_cny"],
+        "per_year": {y: {k: row[k] for k in keys} for y, row in summary["per_year"].items()},
+        "racks_new": {"/".join(map(str, k)): float(v) for k, v in racks.items() if v > 0},
+    }
+
+
+def test_shipped_plan_matches_the_stored_run(national) -> None:
+    results, summary = national
+    got = fingerprint(results, summary)
+    want = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    assert got["objective_cny"] == pytest.approx(want["objective_cny"], rel=1e-9)
+    assert got["racks_new"] == want["racks_new"]
+    for year, row in want["per_year"].items():
+        for key, value in row.items():
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    assert got["per_year"][year][key][k] == pytest.approx(v, rel=1e-6, abs=1.0)
+            else:
+                assert got["per_year"][year][key] == pytest.approx(value, rel=1e-9), key
+
+
+if __name__ == "__main__":
+    from planner.run import run_model
+
+    run = run_model(MODELS / "national_2025.yaml")
+    REFERENCE.write_text(
+        json.dumps(fingerprint(run.results, run.summary), indent=1, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {REFERENCE}")
