@@ -1,9 +1,16 @@
-"""The planning model: one module per constraint family, assembled by ``build_model``."""
+"""The planning model: one module per constraint family (``build.FAMILIES``).
+
+Each family module has one ``add(m, inputs, options)`` with its maths in the docstring;
+the families meet only through the cost components and the hourly balance they
+contribute to (``linking``), closed by the builder into the objective. Helpers that no
+family owns are in ``helpers``.
+"""
 
 from __future__ import annotations
 
 from planner.formulation.build import (
     COST_COMPONENTS,
+    FAMILIES,
     OBJECTIVE_SCALE_CNY,
     FormulationOptions,
     PenaltyOptions,
@@ -13,6 +20,7 @@ from planner.formulation.extract import extract_solution
 
 __all__ = [
     "COST_COMPONENTS",
+    "FAMILIES",
     "OBJECTIVE_SCALE_CNY",
     "FormulationOptions",
     "PenaltyOptions",

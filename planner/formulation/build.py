@@ -1,10 +1,10 @@
-"""Build the planning model: one ``add_<family>`` per constraint family, called in order.
+"""Build the planning model: the families of :data:`FAMILIES`, in order, then the links.
 
 The builder never opens a file. It receives the time-sliced inputs Dataset from the loader
-and returns a Pyomo ``ConcreteModel``. The families meet only through named components
-(``racks_total_std``, ``compute_eflops``, ``grid_energy_mwh``,
-``emissions_tco2``, ...) and through the indexed Expression ``cost_cny[component, year]``,
-which ``costs.add_costs`` sums into the one objective.
+and returns a Pyomo ``ConcreteModel``. It computes the read-only indices every family
+shares (:class:`ModelData`, from the inputs alone), declares the sets, calls each family's
+``add(m, inputs, options)`` and closes the two linking terms the families contributed to
+(:mod:`planner.formulation.linking`: the cost components and the hourly balance).
 
 Scaling (the one place)
 -----------------------
@@ -25,15 +25,43 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+from planner.formulation import (
+    carbon,
+    compute,
+    demand,
+    green,
+    linking,
+    power,
+    stock,
+    storage,
+)
+from planner.formulation.helpers import coord, param, scalar
+from planner.formulation.linking import COST_COMPONENTS
 
 if TYPE_CHECKING:
     from planner.model_file import ModelFile
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "COST_COMPONENTS",
+    "DESIGN_VARIABLES",
+    "FAMILIES",
+    "OBJECTIVE_SCALE_CNY",
+    "FormulationOptions",
+    "ModelData",
+    "PenaltyOptions",
+    "build_model",
+]
+
 OBJECTIVE_SCALE_CNY = 1e6
 """CNY per unit of the Pyomo objective (the objective is in million CNY)."""
+
+FAMILIES = (stock, compute, demand, power, storage, green, carbon)
+"""The constraint families, in the order they are added: each documents what it needs
+from the earlier ones; every family contributes its own costs (and ``power`` and
+``storage`` their hourly supply) to :mod:`planner.formulation.linking`."""
 
 DESIGN_VARIABLES = (
     "build_modules",
@@ -47,18 +75,6 @@ DESIGN_VARIABLES = (
 """The build decisions: few (indexed by site, class and year, never by hour), and each
 enters every hourly row of its site. A solve at coarse time resolution places them well
 for a solve at fine resolution (``planner.solve``'s trust region)."""
-
-COST_COMPONENTS = (
-    "capex_racks",
-    "capex_energy",
-    "campus",
-    "om",
-    "energy",
-    "certificates",
-    "transfer",
-    "carbon",
-    "penalty",
-)
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ class FormulationOptions:
     Parameters
     ----------
     campus_phases
-        Add integer campus phases with a fixed cost per phase (``stock.add_stock``).
+        Add integer campus phases with a fixed cost per phase (``stock.add``).
     penalties
         Penalty costs of the shortfall variables [CNY per unit of shortfall and year].
     """
@@ -104,67 +120,40 @@ class FormulationOptions:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelData:
-    """Plain-Python data shared by the families (attached to the model as ``m.planner_data``).
+    """Read-only indices every family shares (attached to the model as ``m.planner_data``).
 
-    Families read inputs themselves; this holds only the derived indices every family
-    needs (plan years, their gaps and discount factors, time-step weights, hubs) and a
-    few derived arrays a family publishes for later ones (documented where set).
+    Computed once from the inputs by :func:`model_data`; no family writes to it. Families
+    read the inputs themselves for anything only they use.
     """
 
     sites: list
     rack_classes: list
     years: list[int]
     timesteps: list
-    base_year: int
+    site_index: dict  # site -> position
+    year_index: dict  # year -> position
+    timestep_index: dict  # time step -> position
     discount_rate_frac: float
-    prev_year: dict[int, int]
-    gap_years: dict[int, int]
+    gap_years: dict[int, int]  # years since the previous plan year (or the base year)
     discount_factor: dict[int, float]
     weight_h: dict[Any, float]
     prev_timestep: dict[Any, Any]  # cyclic within each representative day
     hub_sites: dict[str, list]  # national hubs -> their sites
+    buildable: tuple  # (site, class, year) where a build module may be added
+    build_years_in_service: dict  # (class, year) -> build years still in service
+    stock_racks_in_service: dict  # (site, class, year) -> std racks
+    stock_eflops_in_service: dict  # (site, class, year) -> EFLOPS, servers renewed
+    new_eflops_per_std_rack: dict  # (class, build year, year) -> EFLOPS per rack
+    load_mw_per_std_rack: np.ndarray  # (site, class, timestep) [MW]
+    annual_mwh_per_std_rack: dict  # (site, class) -> MWh/yr
+    stock_load_mw: np.ndarray  # (site, year, timestep): load of the existing racks [MW]
     objective_scale_cny: float = OBJECTIVE_SCALE_CNY
-    # published by stock.add_stock
-    stock_racks_in_service: dict = field(default_factory=dict)  # (s, c, y) -> std racks
-    stock_eflops_in_service: dict = field(default_factory=dict)  # (s, c, y) -> EFLOPS
-    build_years_in_service: dict = field(default_factory=dict)  # (c, y) -> [y' built, in use]
-    new_eflops_per_std_rack: dict = field(default_factory=dict)  # (c, y', y) -> EFLOPS/rack
-    # published by power.add_power
-    load_mw_per_std_rack: np.ndarray | None = None  # (site, rack_class, timestep) [MW]
-    annual_mwh_per_std_rack: dict = field(default_factory=dict)  # (s, c) -> MWh/yr
-    stock_load_mw: list | None = None  # [site][year][timestep] load of the stock [MW]
-    load_terms: Any = None  # (s, y, t) -> (constant, coefs, build_modules vars) of the load
 
 
-def param(inputs: xr.Dataset, name: str) -> dict:
-    """A Dataset variable as ``{index: value}`` (index a tuple for 2+ dims, as Pyomo)."""
-    da = inputs[name]
-    if da.ndim == 0:
-        return {None: da.item()}
-    return da.to_series().to_dict()
-
-
-def scalar(inputs: xr.Dataset, name: str) -> float:
-    """A 0-d Dataset variable as a float."""
-    return float(inputs[name].item())
-
-
-def crf(rate: float, lifetime_years: float) -> float:
-    """Capital recovery factor CRF(r, L) = r (1+r)^L / ((1+r)^L - 1); 1/L when r = 0."""
-    if rate == 0:
-        return 1.0 / lifetime_years
-    g = (1.0 + rate) ** lifetime_years
-    return rate * g / (g - 1.0)
-
-
-def coord(inputs: xr.Dataset, name: str) -> list:
-    """A coordinate as a list of Python scalars."""
-    return inputs[name].values.tolist()
-
-
-def _model_data(inputs: xr.Dataset) -> ModelData:
+def model_data(inputs: xr.Dataset) -> ModelData:
+    """The shared indices of a time-sliced inputs Dataset."""
     years = [int(y) for y in coord(inputs, "year")]
     if years != sorted(years):
         raise ValueError(f"the plan years {years} are not sorted")
@@ -181,24 +170,49 @@ def _model_data(inputs: xr.Dataset) -> ModelData:
             for k in range(start, i):
                 prev_t[timesteps[k]] = timesteps[k - 1] if k > start else timesteps[i - 1]
             start = i
+    sites = coord(inputs, "site")
+    classes = coord(inputs, "rack_class")
     hub_sites: dict[str, list] = {}
     in_hub = inputs["site_in_national_hub"].values
-    for s, h, flag in zip(coord(inputs, "site"), coord(inputs, "site_hub"), in_hub, strict=True):
+    for s, h, flag in zip(sites, coord(inputs, "site_hub"), in_hub, strict=True):
         if bool(flag):
             hub_sites.setdefault(str(h), []).append(s)
+    gap_years = {y: y - prev[y] for y in years}
+    weight_h = dict(zip(timesteps, inputs["timestep_weight_h"].values.tolist(), strict=True))
+
+    life = param(inputs, "lifetime_years")
+    build_years = {
+        (c, y): [b for b in years if b <= y < b + life[c]] for c in classes for y in years
+    }
+    stock_racks, stock_eflops = stock.stock_in_service(inputs, years)
+    load = power.load_mw_per_std_rack(inputs)
+    weights = np.array([weight_h[t] for t in timesteps])
+    annual = (load * weights).sum(axis=-1)
+    racks = np.array([[[stock_racks[s, c, y] for y in years] for c in classes] for s in sites])
     return ModelData(
-        sites=coord(inputs, "site"),
-        rack_classes=coord(inputs, "rack_class"),
+        sites=sites,
+        rack_classes=classes,
         years=years,
         timesteps=timesteps,
-        base_year=b0,
+        site_index={s: i for i, s in enumerate(sites)},
+        year_index={y: n for n, y in enumerate(years)},
+        timestep_index={t: k for k, t in enumerate(timesteps)},
         discount_rate_frac=rate,
-        prev_year=prev,
-        gap_years={y: y - prev[y] for y in years},
+        gap_years=gap_years,
         discount_factor={y: (1.0 + rate) ** -(y - b0) for y in years},
-        weight_h=dict(zip(timesteps, inputs["timestep_weight_h"].values.tolist(), strict=True)),
+        weight_h=weight_h,
         prev_timestep=prev_t,
         hub_sites={h: hub_sites[h] for h in sorted(hub_sites)},
+        buildable=stock.buildable(inputs, years, gap_years),
+        build_years_in_service=build_years,
+        stock_racks_in_service=stock_racks,
+        stock_eflops_in_service=stock_eflops,
+        new_eflops_per_std_rack=stock.new_eflops_per_std_rack(inputs, build_years),
+        load_mw_per_std_rack=load,
+        annual_mwh_per_std_rack={
+            (s, c): float(annual[i, j]) for i, s in enumerate(sites) for j, c in enumerate(classes)
+        },
+        stock_load_mw=np.einsum("sct,scy->syt", load, racks.reshape(len(sites), len(classes), -1)),
     )
 
 
@@ -211,58 +225,28 @@ def _add_sets(m: pyo.ConcreteModel, inputs: xr.Dataset) -> None:
     m.REGIONS = pyo.Set(initialize=coord(inputs, "region"), ordered=True, doc="demand regions")
     m.SERVICES = pyo.Set(initialize=coord(inputs, "service"), ordered=True, doc="services")
     m.HUBS = pyo.Set(initialize=list(d.hub_sites), ordered=True, doc="national hubs")
+    m.BUILDABLE = pyo.Set(
+        initialize=d.buildable, dimen=3, ordered=True, doc="(site, class, year) that may build"
+    )
     m.COST_COMPONENTS = pyo.Set(initialize=COST_COMPONENTS, ordered=True)
 
 
 def build_model(inputs: xr.Dataset, options: FormulationOptions) -> pyo.ConcreteModel:
     """Build the planning MILP from a time-sliced inputs Dataset.
 
-    Calls, in order: stock, compute, demand, power, storage, green, carbon, costs. Each
-    family documents its maths and what it needs from the earlier ones.
+    Adds the families of :data:`FAMILIES` in order, then closes the linking terms
+    (:func:`planner.formulation.linking.close`). Each family documents its maths and
+    what it needs from the earlier ones.
     """
-    from planner.formulation import (
-        carbon,
-        compute,
-        costs,
-        demand,
-        green,
-        power,
-        stock,
-        storage,
-    )
-
     t0 = time.perf_counter()
     m = pyo.ConcreteModel(name="planner")
-    m.planner_data = _model_data(inputs)
+    m.planner_data = model_data(inputs)
+    m.planner_links = linking.LinkingTerms()
     _add_sets(m, inputs)
-    for family in (stock, compute, demand, power, storage, green, carbon, costs):
+    for family in FAMILIES:
         t = time.perf_counter()
-        getattr(family, f"add_{family.__name__.rsplit('.', 1)[-1]}")(m, inputs, options)
+        family.add(m, inputs, options)
         log.debug("built %s in %.2f s", family.__name__, time.perf_counter() - t)
+    linking.close(m)
     log.info("built the model in %.2f s", time.perf_counter() - t0)
     return m
-
-
-def linear(coefs: list[float], variables: list, constant: float = 0.0) -> LinearExpression:
-    """``constant + sum(coefs * variables)`` built directly as one LinearExpression.
-
-    The hourly rows are built this way: it skips Pyomo's operator overloading (an order
-    of magnitude faster for ~1e6 rows) and hands the solver interface a flat expression.
-    """
-    args: list = [constant] if constant else []
-    args.extend(
-        v if c == 1.0 else MonomialTermExpression((c, v))
-        for c, v in zip(coefs, variables, strict=True)
-    )
-    return LinearExpression(args)
-
-
-def dense(var: pyo.Var, *sizes: int) -> np.ndarray:
-    """The VarData of a Var indexed by a product of ordered sets, as an object array.
-
-    Hourly rules index it by position (``x[i, j, k]``), which is several times faster
-    than Pyomo's ``var[s, y, t]`` lookup across ~1e6 rows.
-    """
-    arr = np.empty(len(var), dtype=object)
-    arr[:] = list(var.values())
-    return arr.reshape(sizes)

@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import param
+from planner.formulation.helpers import param
+from planner.formulation.linking import add_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
 
 
-def add_carbon(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Emissions per site and year; the national cap where it is finite.
 
     Needs ``grid_import_mw`` / ``grid_energy_mwh`` from ``power``. Publishes
-    ``emissions_tco2[s, y]`` and ``carbon_excess_tco2[y]`` (penalised in ``costs``).
+    ``emissions_tco2[s, y]`` and ``carbon_excess_tco2[y]``; adds carbon price x emissions
+    to ``carbon`` (when the price is not 0) and the penalty of the excess to ``penalty``.
 
     .. math::
 
@@ -51,8 +53,18 @@ def add_carbon(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
         m.YEARS, domain=pyo.NonNegativeReals, doc="emissions above the cap [tCO2/yr]"
     )
 
-    @m.Constraint(m.YEARS, doc="national carbon cap [tCO2]")
+    m.CAP_YEARS = pyo.Set(
+        initialize=[y for y in d.years if cap[y] is not None and math.isfinite(cap[y])],
+        ordered=True,
+        doc="years with a finite carbon cap",
+    )
+
+    @m.Constraint(m.CAP_YEARS, doc="national carbon cap [tCO2]")
     def carbon_cap(m, y):
-        if cap[y] is None or not math.isfinite(cap[y]):
-            return pyo.Constraint.Skip
         return sum(m.emissions_tco2[s, y] for s in m.SITES) - m.carbon_excess_tco2[y] <= cap[y]
+
+    carbon_price = param(inputs, "carbon_price_cny_per_tco2")[None]
+    if carbon_price != 0:
+        add_cost(m, "carbon", lambda y: carbon_price * sum(m.emissions_tco2[s, y] for s in m.SITES))
+    pen = options.penalties.carbon_cap_cny_per_tco2
+    add_cost(m, "penalty", lambda y: pen * m.carbon_excess_tco2[y])

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import param
+from planner.formulation.helpers import param
+from planner.formulation.linking import add_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -15,13 +16,14 @@ if TYPE_CHECKING:
 INTELLIGENT = "intelligent"
 
 
-def add_compute(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Compute in service and the total and intelligent-share targets.
 
-    Needs ``racks_new_std`` and the stock in service from ``stock``. Publishes
-    ``compute_eflops[s, c, y]`` (stock and new racks), ``compute_new_eflops[s, c, y]``
-    (racks built under the plan), ``total_compute_eflops[y]`` and the shortfall
-    variables (penalised in ``costs``).
+    Needs ``racks_new_std`` from ``stock`` and the stock indices of ``m.planner_data``.
+    Publishes ``compute_eflops[s, c, y]`` (stock and new racks),
+    ``compute_new_eflops[s, c, y]`` (racks built under the plan),
+    ``total_compute_eflops[y]`` and the shortfall variables, whose penalties it adds to
+    the ``penalty`` cost component.
 
     Counting basis. The national targets count compute *in service* (在用): the
     FP32-equivalent EFLOPS of every rack built and in operation at the end of the year,
@@ -96,3 +98,13 @@ def add_compute(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
             intelligent + m.shortfall_intelligent_eflops[y] - share[y] * m.total_compute_eflops[y]
             >= 0.0
         )
+
+    pen = options.penalties
+    add_cost(
+        m,
+        "penalty",
+        lambda y: (
+            pen.compute_cny_per_eflops * m.shortfall_total_eflops[y]
+            + pen.intelligent_cny_per_eflops * m.shortfall_intelligent_eflops[y]
+        ),
+    )

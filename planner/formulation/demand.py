@@ -7,19 +7,20 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import param, scalar
+from planner.formulation.helpers import param, scalar
+from planner.formulation.linking import add_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
 
 
-def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Serve each demand from sites that meet its latency limit; keep racks occupied.
 
-    Needs ``compute_eflops`` and ``compute_new_eflops`` from ``compute`` and the stock in
-    service from ``stock``. Publishes ``served_eflops`` (over the sparse set
-    ``SERVED_INDEX``), ``unserved_eflops``, ``idle_stock_eflops`` (both penalised in
-    ``costs``) and ``transfer_cost_cny[y]``.
+    Needs ``compute_eflops`` and ``compute_new_eflops`` from ``compute`` and the stock
+    indices of ``m.planner_data``. Publishes ``served_eflops`` (over the sparse set
+    ``SERVED_INDEX``), ``unserved_eflops`` and ``idle_stock_eflops``; adds the transfer
+    cost to ``transfer`` and the penalties of both slacks to ``penalty``.
 
     Allowed pairs :math:`A = \{(r, v, s) : \ell_{r,s} \le \bar\ell_v\}`; served variables
     exist only for allowed pairs with a positive demand :math:`D_{r,v,c,y}`:
@@ -32,8 +33,7 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
             \quad\text{(serve\_capacity)}                                     \\
         \mathrm{transfer}_y &= \sum x_{r,v,c,s,y}\, \frac{d_{r,s}}{1000}\, \tau
 
-    with :math:`\tau` [CNY/(EFLOPS year 1000 km)] and :math:`u \ge 0` penalised in
-    ``costs``.
+    with :math:`\tau` [CNY/(EFLOPS year 1000 km)] and :math:`u \ge 0` penalised.
 
     Occupancy (上架率): demand is the compute users run, so what a site serves is its
     occupied compute. At every site, class and year the racks built under the plan are
@@ -96,22 +96,31 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
         served = sum(m.served_eflops[r, v, c, s, y] for s in by_demand.get((r, v, c, y), ()))
         return served + m.unserved_eflops[r, v, c, y] == demand[r, v, c, y]
 
-    @m.Constraint(m.SITES, m.RACK_CLASSES, m.YEARS, doc="served <= compute in service [EFLOPS]")
+    m.SERVE_INDEX = pyo.Set(
+        initialize=[
+            (s, c, y)
+            for s in m.SITES
+            for c in m.RACK_CLASSES
+            for y in m.YEARS
+            if (s, c, y) in by_site
+        ],
+        dimen=3,
+        ordered=True,
+        doc="(site, class, year) that may serve some demand",
+    )
+
+    @m.Constraint(m.SERVE_INDEX, doc="served <= compute in service [EFLOPS]")
     def serve_capacity(m, s, c, y):
-        pairs = by_site.get((s, c, y))
-        if not pairs:
-            return pyo.Constraint.Skip
-        return sum(m.served_eflops[r, v, c, s, y] for r, v in pairs) <= m.compute_eflops[s, c, y]
+        served = sum(m.served_eflops[r, v, c, s, y] for r, v in by_site[s, c, y])
+        return served <= m.compute_eflops[s, c, y]
 
     d = m.planner_data
+    buildable = set(d.buildable)
     occupancy = param(inputs, "occupancy_min_frac")
     stock_occupancy = param(inputs, "stock_occupancy_frac")
 
     def may_build(s, c, y) -> bool:
-        return any(
-            not (m.build_modules[s, c, b].fixed and not m.build_modules[s, c, b].value)
-            for b in d.build_years_in_service[c, y]
-        )
+        return any((s, c, b) in buildable for b in d.build_years_in_service[c, y])
 
     def stock_floor(s, c, y) -> float:
         return stock_occupancy[s] * d.stock_eflops_in_service[s, c, y]
@@ -149,4 +158,21 @@ def add_demand(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpt
             if yy == y
         ),
         doc="transfer cost [CNY/yr]",
+    )
+    add_cost(m, "transfer", lambda y: m.transfer_cost_cny[y])
+    pen = options.penalties
+    add_cost(
+        m,
+        "penalty",
+        lambda y: (
+            pen.demand_cny_per_eflops
+            * sum(
+                m.unserved_eflops[rg, v, c, y]
+                for rg in m.REGIONS
+                for v in m.SERVICES
+                for c in m.RACK_CLASSES
+            )
+            + pen.occupancy_cny_per_eflops
+            * sum(m.idle_stock_eflops[s, c, yy] for s, c, yy in m.OCCUPANCY_INDEX if yy == y)
+        ),
     )

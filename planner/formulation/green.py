@@ -7,21 +7,24 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import linear, param
+from planner.formulation.helpers import linear, param
+from planner.formulation.linking import add_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
 
 
-def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Annual green share per national hub; optional 24/7 carbon-free matching.
 
-    Needs ``racks_total_std`` and the stock in service (``stock``), the facility load
-    (``planner_data.load_terms``), ``facility_energy_mwh``, ``grid_import_mw``,
-    ``grid_energy_mwh`` and the load per rack (``power``). Publishes ``gec_mwh``,
+    Needs ``racks_total_std`` (``stock``), the facility load of the hourly balance
+    (``m.planner_links.load``, set by ``power``), ``facility_energy_mwh``,
+    ``grid_import_mw`` and ``grid_energy_mwh`` (``power``) and the stock indices and the
+    energy per rack of ``m.planner_data``. Publishes ``gec_mwh``,
     ``new_capacity_energy_mwh[h, y]``, ``green_supply_mwh[h, y]``,
-    ``green_shortfall_mwh`` and, when on, ``cfe_matched_mw`` and ``cfe_shortfall_mwh``
-    (both shortfalls penalised in ``costs``).
+    ``green_shortfall_mwh`` and, when on, ``cfe_matched_mw`` and ``cfe_shortfall_mwh``;
+    adds the certificates (gec x gec price) to ``certificates`` and the penalties of both
+    shortfalls to ``penalty``.
 
     For hub :math:`h` (its sites in a national hub), year :math:`y`, with
     :math:`\epsilon_{s,c} = \sum_t w_t \lambda_{s,c,t}` [MWh per std rack and year]:
@@ -88,16 +91,27 @@ def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         m.HUBS, m.YEARS, domain=pyo.NonNegativeReals, doc="green shortfall [MWh/yr]"
     )
 
-    @m.Constraint(m.HUBS, m.YEARS, doc="green share of new hub capacity [MWh]")
+    m.GREEN_YEARS = pyo.Set(
+        initialize=[y for y in d.years if share[y] > 0], ordered=True, doc="years with a rule"
+    )
+
+    @m.Constraint(m.HUBS, m.GREEN_YEARS, doc="green share of new hub capacity [MWh]")
     def green_share_target(m, h, y):
-        if share[y] <= 0:
-            return pyo.Constraint.Skip
         return (
             m.green_supply_mwh[h, y]
             + m.green_shortfall_mwh[h, y]
             - share[y] * m.new_capacity_energy_mwh[h, y]
             >= 0.0
         )
+
+    gec_price = param(inputs, "gec_price_cny_per_mwh")[None]
+    pen = options.penalties
+    add_cost(m, "certificates", lambda y: sum(gec_price * m.gec_mwh[s, y] for s in m.HUB_SITES))
+    add_cost(
+        m,
+        "penalty",
+        lambda y: pen.green_cny_per_mwh * sum(m.green_shortfall_mwh[h, y] for h in m.HUBS),
+    )
 
     cfe_share = param(inputs, "target_hourly_cfe_share_frac")
     cfe_years = [y for y in d.years if cfe_share[y] > 0]
@@ -110,11 +124,12 @@ def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         doc="hourly matched carbon-free supply of new capacity [MW]",
     )
 
-    load_terms = d.load_terms
+    load = m.planner_links.load
+    si, yi, ti = d.site_index, d.year_index, d.timestep_index
 
     @m.Constraint(m.HUB_SITES, m.CFE_YEARS, m.TIMESTEPS, doc="matched <= non-grid supply [MW]")
     def cfe_supply_limit(m, s, y, t):
-        const, coefs, variables = load_terms(s, y, t)
+        const, coefs, variables = load(si[s], yi[y], ti[t])
         return (
             linear(
                 [1.0, 1.0, *(-c for c in coefs)],
@@ -125,7 +140,7 @@ def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
 
     @m.Constraint(m.HUB_SITES, m.CFE_YEARS, m.TIMESTEPS, doc="matched <= new load [MW]")
     def cfe_load_limit(m, s, y, t):
-        _, coefs, variables = load_terms(s, y, t)
+        _, coefs, variables = load(si[s], yi[y], ti[t])
         return linear([1.0, *(-c for c in coefs)], [m.cfe_matched_mw[s, y, t], *variables]) <= 0.0
 
     m.cfe_shortfall_mwh = pyo.Var(
@@ -142,3 +157,13 @@ def add_green(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
             matched + m.cfe_shortfall_mwh[h, y] - cfe_share[y] * m.new_capacity_energy_mwh[h, y]
             >= 0.0
         )
+
+    add_cost(
+        m,
+        "penalty",
+        lambda y: (
+            pen.green_cny_per_mwh * sum(m.cfe_shortfall_mwh[h, y] for h in m.HUBS)
+            if y in m.CFE_YEARS
+            else 0.0
+        ),
+    )

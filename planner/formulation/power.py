@@ -1,4 +1,4 @@
-"""Family 4: facility load and the hourly power balance at each site."""
+"""Family 4: facility load and the power that meets it at each site."""
 
 from __future__ import annotations
 
@@ -8,32 +8,62 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import dense, linear, param, scalar
+from planner.formulation.helpers import crf, dense, in_service_builds, linear, param, scalar
+from planner.formulation.linking import HourlyLoad, add_cost, add_supply, set_load
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
 
 
-def in_service_builds(life: dict, tech: str, years: list[int], y: int) -> list[int]:
-    """Build years ``b <= y`` of ``tech`` still in service in ``y`` (``b + L > y``)."""
-    return [b for b in years if b <= y < b + life[tech, b]]
+def load_mw_per_std_rack(inputs: xr.Dataset) -> np.ndarray:
+    """Facility load of one standard rack in service [MW], dims (site, rack_class, timestep).
+
+    :math:`\\lambda_{s,c,t} = \\mathrm{PUE}_{s,t}\\, k / 1000\\, u_c\\, \\phi_{c,t}` with
+    :math:`k` the IT kW per std rack, :math:`u_c` the utilisation (mean draw of a rack in
+    service) and :math:`\\phi` the load shape (daily mean 1).
+    """
+    kw = scalar(inputs, "it_kw_per_std_rack")
+    lam = inputs["pue"] * inputs["load_shape_frac"] * inputs["utilisation_frac"] * (kw / 1000.0)
+    return lam.transpose("site", "rack_class", "timestep").values
 
 
-def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
-    r"""Hourly facility load and how it is met.
+def facility_load(m: pyo.ConcreteModel, inputs: xr.Dataset) -> HourlyLoad:
+    """The facility load of each hour as ``(i, n, k) -> (constant, coefficients, variables)``.
 
-    Needs ``build_modules`` and the stock in service from ``stock``. Publishes
-    the facility load as ``m.planner_data.load_terms(s, y, t)`` (its constant and linear
-    terms: a Pyomo Expression per hour would only be rebuilt inside every row), the
-    capacities, the hourly variables, ``grid_energy_mwh[s, y]``,
-    ``hydro_energy_mwh[s, y]`` and, in ``m.planner_data``, the load per standard rack.
-    Declares the hourly ``battery_charge_mw`` / ``battery_discharge_mw`` used in the
-    balance; ``storage`` bounds them and adds the state of charge.
+    Constant: the existing racks in service; one linear term per build module in service.
+    Built flat (no nested named expressions): it enters every hourly row.
+    """
+    d = m.planner_data
+    module = param(inputs, "module_std_racks")
+    lam = d.load_mw_per_std_rack.tolist()  # Python floats: numpy scalars slow Pyomo
+    stock = d.stock_load_mw.tolist()
+    buildable = set(d.buildable)
+    builds: dict = {}  # (site position, year position) -> [(class position, module, var)]
+    for i, s in enumerate(d.sites):
+        for n, y in enumerate(d.years):
+            builds[i, n] = [
+                (j, module[c], m.build_modules[s, c, b])
+                for j, c in enumerate(d.rack_classes)
+                for b in d.build_years_in_service[c, y]
+                if (s, c, b) in buildable
+            ]
 
-    Load of a standard rack of class :math:`c` at site :math:`s` in time step :math:`t`
-    [MW]: :math:`\lambda_{s,c,t} = \mathrm{PUE}_{s,t}\, k / 1000\, u_c\, \phi_{c,t}` with
-    :math:`k` the IT kW per std rack, :math:`u_c` the utilisation and :math:`\phi` the
-    load shape.
+    def load(i: int, n: int, k: int) -> tuple[float, list[float], list]:
+        row = lam[i]
+        terms = [(row[j][k] * size, v) for j, size, v in builds[i, n] if row[j][k]]
+        return stock[i][n][k], [c for c, _ in terms], [v for _, v in terms]
+
+    return load
+
+
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+    r"""Hourly facility load and the grid, solar, wind and hydro supply that meets it.
+
+    Needs ``build_modules`` and ``racks_total_std`` from ``stock`` and the load per rack
+    of ``m.planner_data``. Sets the facility load of the hourly balance and adds its
+    supply to it (:mod:`~planner.formulation.linking`; ``storage`` adds the batteries').
+    Publishes the capacities, the hourly variables, ``grid_energy_mwh[s, y]``,
+    ``hydro_energy_mwh[s, y]`` and ``facility_energy_mwh[s, y]``.
 
     .. math::
 
@@ -43,18 +73,22 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
             \quad H_{s,y} \le \bar H_s                                                \\
         0 \le g_{s,y,t} &\le \bar G_s, \quad 0 \le h_{s,y,t} \le H_{s,y}\, a_{s,t},
             \quad \kappa_{s,y,t} \ge 0                                               \\
-        g + \mathrm{cf}^{S}_{s,t} S_{s,y} + \mathrm{cf}^{W}_{s,t} W_{s,y} + h
-            + \mathrm{dis} - \mathrm{ch} - \kappa &= \mathrm{load}_{s,y,t}
-            \quad\text{(power\_balance)}
+        \mathrm{supply}_{s,y,t} &= g + \mathrm{cf}^{S}_{s,t} S_{s,y}
+            + \mathrm{cf}^{W}_{s,t} W_{s,y} + h - \kappa
 
-    Hourly variables are kept to a minimum: solar and wind output are not variables
-    (``extract`` derives ``solar_mw`` and ``wind_mw`` after the solve as available output
-    less curtailment prorated between them); hydro variables exist only at sites with a
-    hydro limit, curtailment only at sites with a solar or wind limit.
+    with :math:`\lambda` from :func:`load_mw_per_std_rack`. Hourly variables are kept to
+    a minimum: solar and wind output are not variables (``extract`` derives ``solar_mw``
+    and ``wind_mw`` after the solve as available output less curtailment prorated
+    between them); hydro variables exist only at sites with a hydro limit, curtailment
+    only at sites with a solar or wind limit.
+
+    Costs, with builds :math:`b` in service in :math:`y` and the tech data of the build
+    year: ``capex_energy`` solar and wind capacity at CNY/kW x 1000 x CRF(r, L_tech,b);
+    ``om`` their capacity x fixed O&M x 1000; ``energy``
+    :math:`\sum_{s,t} w_t (g\, p_{s,y}\, \mu_{s,t} + h\, p^{hydro}_s)` with the
+    time-of-use multiplier :math:`\mu`.
     """
     d = m.planner_data
-    kw = scalar(inputs, "it_kw_per_std_rack")
-    module = param(inputs, "module_std_racks")
     tech_life = param(inputs, "tech_lifetime_years")
     solar_limit = param(inputs, "solar_limit_mw")
     wind_limit = param(inputs, "wind_limit_mw")
@@ -64,22 +98,8 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         k: inputs[k].transpose("site", "timestep").values.tolist()
         for k in ("solar_cf", "wind_cf", "hydro_availability_frac")
     }
-
-    lam = (
-        inputs["pue"] * inputs["load_shape_frac"] * inputs["utilisation_frac"] * (kw / 1000.0)
-    ).transpose("site", "rack_class", "timestep")
-    d.load_mw_per_std_rack = lam.values
-    lam_list = lam.values.tolist()  # Python floats: numpy scalars slow Pyomo's expressions
-    weights = np.array([d.weight_h[t] for t in d.timesteps])
-    annual = (lam.values * weights).sum(axis=-1)
-    d.annual_mwh_per_std_rack = {
-        (s, c): float(annual[i, j])
-        for i, s in enumerate(d.sites)
-        for j, c in enumerate(d.rack_classes)
-    }
-    si = {s: i for i, s in enumerate(d.sites)}
-    ti = {t: k for k, t in enumerate(d.timesteps)}
     years = d.years
+    si, yi, ti = d.site_index, d.year_index, d.timestep_index
 
     m.HYDRO_SITES = pyo.Set(
         initialize=[s for s in d.sites if hydro_limit[s] > 0], ordered=True, doc="hydro sites"
@@ -89,39 +109,6 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         ordered=True,
         doc="sites that may build solar or wind",
     )
-
-    # Facility load = constant (stock) + a linear term per new-build variable in service.
-    # Built flat (no nested named expressions): it enters every hourly row.
-    stock_load = np.einsum(
-        "sct,scy->syt",
-        d.load_mw_per_std_rack,
-        np.array(
-            [
-                [[d.stock_racks_in_service[s, c, y] for y in years] for c in d.rack_classes]
-                for s in d.sites
-            ]
-        ).reshape(len(d.sites), len(d.rack_classes), len(years)),
-    ).tolist()
-    yi = {y: n for n, y in enumerate(years)}
-    load_vars: dict = {}  # (s, y) -> [(class index, module size, build_modules var)]
-    for s in d.sites:
-        for y in years:
-            load_vars[s, y] = [
-                (j, module[c], m.build_modules[s, c, b])
-                for j, c in enumerate(d.rack_classes)
-                for b in d.build_years_in_service[c, y]
-                if not (m.build_modules[s, c, b].fixed and not m.build_modules[s, c, b].value)
-            ]
-    d.stock_load_mw = stock_load
-
-    def load_terms(s, y, t):
-        """(constant, coefficients, variables) of the facility load [MW]."""
-        i, k = si[s], ti[t]
-        row = lam_list[i]
-        terms = [(row[j][k] * size, v) for j, size, v in load_vars[s, y] if row[j][k]]
-        return stock_load[i][yi[y]][k], [c for c, _ in terms], [v for _, v in terms]
-
-    d.load_terms = load_terms
 
     def new_bounds(limit):
         return lambda m, s, y: (0.0, limit[s])
@@ -148,17 +135,21 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         ),
         doc="wind capacity in service [MW]",
     )
+    # With one plan year the bound on the new capacity is the limit already.
+    several_years = len(years) > 1
+    m.SOLAR_LIMIT_SITES = pyo.Set(
+        initialize=[s for s in d.sites if solar_limit[s] > 0 and several_years], ordered=True
+    )
+    m.WIND_LIMIT_SITES = pyo.Set(
+        initialize=[s for s in d.sites if wind_limit[s] > 0 and several_years], ordered=True
+    )
 
-    @m.Constraint(m.SITES, m.YEARS, doc="solar capacity limit [MW]")
+    @m.Constraint(m.SOLAR_LIMIT_SITES, m.YEARS, doc="solar capacity limit [MW]")
     def solar_capacity_limit(m, s, y):
-        if solar_limit[s] <= 0 or len(years) == 1:
-            return pyo.Constraint.Skip  # the bound on solar_new_mw suffices
         return m.solar_capacity_mw[s, y] <= solar_limit[s]
 
-    @m.Constraint(m.SITES, m.YEARS, doc="wind capacity limit [MW]")
+    @m.Constraint(m.WIND_LIMIT_SITES, m.YEARS, doc="wind capacity limit [MW]")
     def wind_capacity_limit(m, s, y):
-        if wind_limit[s] <= 0 or len(years) == 1:
-            return pyo.Constraint.Skip
         return m.wind_capacity_mw[s, y] <= wind_limit[s]
 
     m.hydro_contract_mw = pyo.Var(
@@ -178,15 +169,9 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
     m.curtailment_mw = pyo.Var(
         m.RE_SITES * m.YEARS * m.TIMESTEPS, domain=pyo.NonNegativeReals, doc="curtailment [MW]"
     )
-    m.battery_charge_mw = pyo.Var(hourly_index, domain=pyo.NonNegativeReals, doc="charge [MW]")
-    m.battery_discharge_mw = pyo.Var(
-        hourly_index, domain=pyo.NonNegativeReals, doc="discharge [MW]"
-    )
 
     n_y, n_t = len(years), len(d.timesteps)
     grid = dense(m.grid_import_mw, len(d.sites), n_y, n_t)
-    charge = dense(m.battery_charge_mw, len(d.sites), n_y, n_t)
-    discharge = dense(m.battery_discharge_mw, len(d.sites), n_y, n_t)
     hi = {s: n for n, s in enumerate(m.HYDRO_SITES)}
     hydro = dense(m.hydro_mw, len(hi), n_y, n_t)
     ri = {s: n for n, s in enumerate(m.RE_SITES)}
@@ -197,36 +182,37 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         avail = hourly["hydro_availability_frac"][si[s]][ti[t]]
         return linear([1.0, -avail], [hydro[hi[s], yi[y], ti[t]], m.hydro_contract_mw[s, y]]) <= 0.0
 
-    solar_builds = {y: in_service_builds(tech_life, "solar", years, y) for y in years}
-    wind_builds = {y: in_service_builds(tech_life, "wind", years, y) for y in years}
-    hydro_sites = set(m.HYDRO_SITES)
-    re_sites = set(m.RE_SITES)
+    set_load(m, facility_load(m, inputs))
 
-    @m.Constraint(m.SITES, m.YEARS, m.TIMESTEPS, doc="hourly power balance [MW]")
-    def power_balance(m, s, y, t):
-        i, n, k = si[s], yi[y], ti[t]
-        const, load_coefs, load_vars_ = load_terms(s, y, t)
-        coefs = [1.0, 1.0, -1.0]
-        variables = [grid[i, n, k], discharge[i, n, k], charge[i, n, k]]
-        if s in re_sites:
+    # Supply into each hourly row, by site position: grid, solar and wind output of the
+    # capacity in service less curtailment, hydro.
+    solar_builds = {n: in_service_builds(tech_life, "solar", years, y) for n, y in enumerate(years)}
+    wind_builds = {n: in_service_builds(tech_life, "wind", years, y) for n, y in enumerate(years)}
+    site_re = [ri.get(s) for s in d.sites]
+    site_hydro = [hi.get(s) for s in d.sites]
+
+    def supply(i: int, n: int, k: int) -> tuple[list[float], list]:
+        s = d.sites[i]
+        coefs, variables = [1.0], [grid[i, n, k]]
+        if site_re[i] is not None:
             cf_s = hourly["solar_cf"][i][k]
             cf_w = hourly["wind_cf"][i][k]
             if solar_limit[s] > 0 and cf_s:
-                for b in solar_builds[y]:
+                for b in solar_builds[n]:
                     coefs.append(cf_s)
                     variables.append(m.solar_new_mw[s, b])
             if wind_limit[s] > 0 and cf_w:
-                for b in wind_builds[y]:
+                for b in wind_builds[n]:
                     coefs.append(cf_w)
                     variables.append(m.wind_new_mw[s, b])
             coefs.append(-1.0)
-            variables.append(curtail[ri[s], n, k])
-        if s in hydro_sites:
+            variables.append(curtail[site_re[i], n, k])
+        if site_hydro[i] is not None:
             coefs.append(1.0)
-            variables.append(hydro[hi[s], n, k])
-        coefs.extend(-c for c in load_coefs)
-        variables.extend(load_vars_)
-        return linear(coefs, variables) == const
+            variables.append(hydro[site_hydro[i], n, k])
+        return coefs, variables
+
+    add_supply(m, supply)
 
     m.grid_energy_mwh = pyo.Expression(
         m.SITES,
@@ -252,3 +238,43 @@ def add_power(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOpti
         ),
         doc="facility energy [MWh/yr]",
     )
+
+    r = d.discount_rate_frac
+    capex_kw = param(inputs, "tech_capex_cny_per_kw")
+    fom_kw = param(inputs, "tech_fom_cny_per_kw_year")
+    price = param(inputs, "electricity_price_cny_per_mwh")
+    hydro_price = param(inputs, "hydro_price_cny_per_mwh")
+    multiplier = inputs["price_multiplier"].transpose("site", "timestep").values.tolist()
+    capacity = {"solar": m.solar_new_mw, "wind": m.wind_new_mw}
+
+    def capex_energy(y):
+        total = 0.0
+        for tech, var in capacity.items():
+            for b in in_service_builds(tech_life, tech, years, y):
+                f = crf(r, tech_life[tech, b]) * 1000.0
+                for s in m.SITES:
+                    total += var[s, b] * capex_kw[tech, b] * f
+        return total
+
+    def om(y):
+        return sum(
+            var[s, b] * fom_kw[tech, b] * 1000.0
+            for tech, var in capacity.items()
+            for b in in_service_builds(tech_life, tech, years, y)
+            for s in m.SITES
+        )
+
+    def energy(y):
+        grid_cost = linear(
+            [
+                d.weight_h[t] * price[s, y] * multiplier[si[s]][k]
+                for s in m.SITES
+                for k, t in enumerate(d.timesteps)
+            ],
+            [m.grid_import_mw[s, y, t] for s in m.SITES for t in d.timesteps],
+        )
+        return grid_cost + sum(hydro_price[s] * m.hydro_energy_mwh[s, y] for s in m.HYDRO_SITES)
+
+    add_cost(m, "capex_energy", capex_energy)
+    add_cost(m, "om", om)
+    add_cost(m, "energy", energy)

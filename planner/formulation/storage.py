@@ -8,20 +8,23 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.build import dense, linear, param, scalar
-from planner.formulation.power import in_service_builds
+from planner.formulation.helpers import crf, dense, in_service_builds, linear, param, scalar
+from planner.formulation.linking import add_cost, add_supply
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
 
 
-def add_storage(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
+def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -> None:
     r"""Battery capacity, hourly charge/discharge limits and state of charge.
 
-    Needs ``battery_charge_mw`` / ``battery_discharge_mw`` declared by ``power``.
-    Publishes ``battery_power_new_mw``, ``battery_energy_new_mwh``, the capacities in
-    service ``battery_power_mw[s, y]``, ``battery_energy_mwh[s, y]`` and
-    ``battery_soc_mwh[s, y, t]``.
+    Needs only the sets. Publishes the hourly ``battery_charge_mw`` and
+    ``battery_discharge_mw`` (added to the hourly balance: discharge in, charge out),
+    ``battery_power_new_mw``, ``battery_energy_new_mwh``, the capacities in service
+    ``battery_power_mw[s, y]``, ``battery_energy_mwh[s, y]`` and
+    ``battery_soc_mwh[s, y, t]``; adds the battery capex to ``capex_energy`` (power at
+    CNY/kW and energy at CNY/kWh, x 1000 x CRF(r, L_battery,b)) and its fixed O&M (of the
+    power) to ``om``.
 
     With :math:`\eta = \sqrt{\eta_{rt}}` for both charging and discharging, time steps
     of one hour, :math:`t^-` the previous time step of the same representative day and,
@@ -49,6 +52,11 @@ def add_storage(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
     years = d.years
     builds = {y: in_service_builds(tech_life, "battery", years, y) for y in years}
 
+    hourly_index = m.SITES * m.YEARS * m.TIMESTEPS
+    m.battery_charge_mw = pyo.Var(hourly_index, domain=pyo.NonNegativeReals, doc="charge [MW]")
+    m.battery_discharge_mw = pyo.Var(
+        hourly_index, domain=pyo.NonNegativeReals, doc="discharge [MW]"
+    )
     m.battery_power_new_mw = pyo.Var(
         m.SITES, m.YEARS, domain=pyo.NonNegativeReals, doc="new battery power [MW]"
     )
@@ -121,3 +129,33 @@ def add_storage(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOp
             )
             == 0.0
         )
+
+    def supply(i: int, n: int, k: int) -> tuple[list[float], list]:
+        return [1.0, -1.0], [discharge[i, n, k], charge[i, n, k]]
+
+    add_supply(m, supply)
+
+    r = d.discount_rate_frac
+    capex_kw = param(inputs, "tech_capex_cny_per_kw")
+    capex_kwh = param(inputs, "tech_capex_cny_per_kwh")
+    fom_kw = param(inputs, "tech_fom_cny_per_kw_year")
+
+    def capex(y):
+        total = 0.0
+        for b in builds[y]:
+            f = crf(r, tech_life["battery", b]) * 1000.0
+            for s in m.SITES:
+                total += m.battery_power_new_mw[s, b] * capex_kw["battery", b] * f
+                total += m.battery_energy_new_mwh[s, b] * capex_kwh["battery", b] * f
+        return total
+
+    add_cost(m, "capex_energy", capex)
+    add_cost(
+        m,
+        "om",
+        lambda y: sum(
+            m.battery_power_new_mw[s, b] * fom_kw["battery", b] * 1000.0
+            for b in builds[y]
+            for s in m.SITES
+        ),
+    )
