@@ -160,9 +160,54 @@ def test_hourly_energy_balance_closes(national) -> None:
         - ds["curtailment_mw"]
     )
     np.testing.assert_allclose(supply, ds["facility_load_mw"], rtol=1e-6, atol=1e-4)
-    # Renewable output never exceeds what the weather and the capacity allow.
-    assert bool((ds["solar_mw"] <= ds["solar_cf"] * ds["solar_capacity_mw"] + 1e-6).all())
-    assert bool((ds["wind_mw"] <= ds["wind_cf"] * ds["wind_capacity_mw"] + 1e-6).all())
+
+
+def test_curtailment_never_exceeds_the_solar_and_wind_available(national) -> None:
+    ds, _ = national
+    available = ds["solar_cf"] * ds["solar_capacity_mw"] + ds["wind_cf"] * ds["wind_capacity_mw"]
+    assert bool((ds["curtailment_mw"] <= available * (1 + 1e-6) + 1e-6).all())
+
+
+def test_hydro_output_is_within_the_contract_times_its_availability(national) -> None:
+    ds, _ = national
+    allowed = ds["hydro_contract_mw"] * ds["hydro_availability_frac"]
+    assert bool((ds["hydro_mw"] <= allowed * (1 + 1e-6) + 1e-6).all())
+    assert bool((ds["hydro_contract_mw"] <= ds["hydro_limit_mw"] * (1 + 1e-9)).all())
+    # a contract is used: hydro is the cheapest supply where it exists
+    used = (ds["hydro_mw"] * ds["timestep_weight_h"]).sum("timestep")
+    assert float(used.sum()) > 0
+
+
+def test_batteries_keep_their_limits_and_their_state_of_charge(national) -> None:
+    ds, _ = national
+    power, energy = ds["battery_power_mw"], ds["battery_energy_mwh"]
+    assert bool((power <= ds["battery_limit_mw"] * (1 + 1e-9) + 1e-9).all())
+    assert bool((energy <= ds["battery_max_duration_h"] * power * (1 + 1e-9) + 1e-6).all())
+    flows = ds["battery_charge_mw"] + ds["battery_discharge_mw"]
+    assert bool((flows <= power * (1 + 1e-9) + 1e-6).all())
+    assert bool((ds["battery_soc_mwh"] <= energy * (1 + 1e-9) + 1e-6).all())
+    # state of charge, cyclic within each representative day, one-hour steps
+    eta = float(np.sqrt(ds["battery_roundtrip_efficiency_frac"]))
+    day = ds["timestep_day"]
+    for d in np.unique(day.values):
+        steps = ds["timestep"].where(day == d, drop=True).values
+        soc = ds["battery_soc_mwh"].sel(timestep=steps)
+        before = soc.roll(timestep=1, roll_coords=False)
+        change = (
+            eta * ds["battery_charge_mw"].sel(timestep=steps)
+            - ds["battery_discharge_mw"].sel(timestep=steps) / eta
+        )
+        np.testing.assert_allclose(soc, before + change, rtol=1e-6, atol=1e-4)
+
+
+def test_transfer_cost_is_served_compute_times_distance_times_the_rate(national) -> None:
+    ds, _ = national
+    rate = float(ds["transfer_cost_cny_per_eflops_year_per_1000km"])
+    cost = (ds["served_eflops"] * ds["distance_km"] / 1000.0 * rate).sum(
+        ["region", "service", "rack_class", "site"]
+    )
+    np.testing.assert_allclose(ds["cost_cny"].sel(component="transfer"), cost, rtol=1e-6)
+    assert float(cost.sum()) > 0
 
 
 def test_emissions_are_grid_import_times_factor_times_weight(national) -> None:

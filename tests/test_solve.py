@@ -84,8 +84,13 @@ def test_marginal_cost_of_the_total_target_is_one_more_eflops():
     assert mc["status"] == SolveStatus.optimal
     assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(penalty, rel=1e-9)
     assert mc["total_compute_cny_per_eflops"][2025] == pytest.approx(penalty, rel=1e-9)
-    # the model is restored: integers free again, same values
-    assert all(not v.fixed for v in m.build_modules.values())
+    # the HiGHS model is restored (integer again, original bounds) and the plan unchanged
+    compiled = _COMPILED[m]
+    lp = compiled.highs.getLp()
+    np.testing.assert_array_equal(lp.col_lower_, compiled.col_lower)
+    np.testing.assert_array_equal(lp.col_upper_, compiled.col_upper)
+    integer = np.array([int(i) for i in lp.integrality_])[compiled.integer_cols]
+    assert (integer == 1).all() and len(integer) == len(m.build_modules)
     assert {k: v.value for k, v in m.build_modules.items()} == before
 
 
