@@ -10,7 +10,8 @@ class Problem:
     """One thing wrong with the input: where it is and what would be valid.
 
     ``row`` is the 1-based line number in the file (the header is line 1), so a user can
-    jump straight to it in an editor.
+    jump straight to it in an editor. ``file`` may name a command-line option instead
+    (``--set``, ``--vary``), whose ``column`` is then the key it sets.
     """
 
     file: str
@@ -23,10 +24,8 @@ class Problem:
         if self.row is not None:
             where += f", line {self.row}"
         if self.column:
-            kind = (
-                "key" if self.file.endswith((".yaml", ".yml")) or self.file == "--set" else "column"
-            )
-            where += f", {kind} '{self.column}'"
+            keyed = self.file.endswith((".yaml", ".yml")) or self.file.startswith("--")
+            where += f", {'key' if keyed else 'column'} '{self.column}'"
         return f"{where}: {self.message}"
 
 
