@@ -1,8 +1,17 @@
-"""Errors that reach the user as one clear paragraph, never a traceback."""
+"""Errors that reach the user as one clear paragraph, never a traceback.
+
+Two kinds, with their exit statuses in :mod:`planner.cli_common`:
+
+- :class:`InputError` (exit 2): the user's input is wrong (a table, a model file, an
+  option, a folder given to ``--out`` that planner will not replace);
+- :class:`OutputError` (exit 1): the environment refused what planner had to do with a
+  file (a read-only folder, a full disk), with nothing wrong in the input.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -40,3 +49,36 @@ class InputError(Exception):
         n = len(self.problems)
         head = "The input has a problem." if n == 1 else f"The input has {n} problems."
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class OutputError(Exception):
+    """The environment refused a file operation (read-only, full disk); exit status 1.
+
+    Parameters
+    ----------
+    path
+        The file or folder planner was writing (or reading).
+    what
+        What planner was doing, e.g. ``"could not write the run folder"``.
+    cause
+        The operating system's or library's own words, e.g. ``"No space left on device"``.
+    """
+
+    def __init__(self, path: str | Path, what: str, cause: str):
+        self.path = str(path)
+        self.what = what
+        self.cause = cause
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return (
+            f"{self.path}: {self.what}: {self.cause}. Nothing that was there before was "
+            "changed; free some space or choose a folder you can write to (--out), then "
+            "run the command again."
+        )
+
+    @classmethod
+    def from_exception(cls, path: str | Path, what: str, exc: BaseException) -> OutputError:
+        """Wrap an ``OSError`` (or netCDF's ``RuntimeError``) in the user's words."""
+        cause = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return cls(path, what, cause)
