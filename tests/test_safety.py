@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import xarray as xr
 from click.testing import CliRunner, Result
 from conftest import write_fixture_data
 
@@ -212,6 +213,33 @@ def test_a_huge_target_in_range_is_explained_as_a_shortfall(project):
     assert _summary(project / "runs" / "h")["shortfall"]["total_eflops"]["2025"] > 9e4
 
 
+def test_a_sweep_records_a_case_with_a_bad_value_as_failed_with_the_same_reason(project):
+    # The other case runs; the bad one never reaches the solver, and the user-given
+    # description (rich markup) is printed as given.
+    result = cli(
+        "sweep", MODEL, "--zip", "--workers", "1", "--out", "runs/s",
+        "--vary", "description=plain,grid[/bold] test",
+        "--vary", "target.total_eflops.2025=40,.nan",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "grid[/b" in result.output  # the table folds it: shown as text, not markup
+    assert "2 cases, 1 failed" in result.output
+    sweep = xr.load_dataset(project / "runs" / "s" / "sweep.nc", engine="netcdf4")
+    assert list(sweep["description"].values) == ["plain", "grid[/bold] test"]
+    assert list(sweep["failed"].values) == [False, True]
+    records = {
+        p.name: json.loads((p / "case.json").read_text())
+        for p in (project / "runs" / "s" / "cases").iterdir()
+    }
+    states = sorted(r["state"] for r in records.values())
+    assert states == ["done", "failed"]
+    reason = next(r["reason"] for r in records.values() if r["state"] == "failed")
+    solo = cli("solve", MODEL, "--set", "target.total_eflops.2025=.nan")
+    assert solo.exit_code == 2
+    assert reason.split("': ")[-1] == solo.output.strip().split("': ")[-1]
+    assert "not a finite number" in reason
+
+
 # --------------------------------------------------------------------------- 5. tracebacks
 
 
@@ -272,6 +300,17 @@ def test_a_full_disk_is_exit_1_and_keeps_the_earlier_run(project, solved):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "runs/x" in proc.stderr and "could not write the run folder" in proc.stderr
     assert _snapshot(project / "runs", skip=()) == before  # nothing half-written left
+
+
+def test_sweep_out_refuses_a_user_folder(project):
+    user = project / "mywork"
+    user.mkdir()
+    (user / "sweep.json").write_text('{"mine": true}')
+    before = _snapshot(project)
+    result = cli("sweep", MODEL, "--vary", "carbon_price_cny_per_t=0,1", "--out", "mywork")
+    assert result.exit_code == 2, result.output
+    assert "not a sweep folder" in result.output
+    assert _snapshot(project) == before
 
 
 # --------------------------------------------------------------------------- 6. smaller
