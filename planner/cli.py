@@ -6,6 +6,7 @@ half-written and exits with 130.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -97,9 +98,9 @@ class _LazyGroup(click.Group):
 
             module, name, wrap = self.lazy_commands[cmd_name]
             command = getattr(importlib.import_module(module), name)
-            if wrap and not getattr(command.callback, "friendly", False):
+            if wrap:  # a wrapped copy: the module's own command stays as it is
+                command = copy.copy(command)
                 command.callback = friendly(command.callback)
-                command.callback.friendly = True
             return command
         return super().get_command(ctx, cmd_name)
 

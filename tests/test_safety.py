@@ -302,6 +302,33 @@ def test_a_full_disk_is_exit_1_and_keeps_the_earlier_run(project, solved):
     assert _snapshot(project / "runs", skip=()) == before  # nothing half-written left
 
 
+def test_report_on_a_damaged_summary_or_sweep_names_the_file(project, solved):
+    run = project / "runs" / "broken"
+    shutil.copytree(solved, run)
+    (run / "summary.json").write_text('{"status": "optimal", ', encoding="utf-8")
+    result = cli("report", str(run))
+    assert result.exit_code == 2, result.output
+    assert "summary.json" in result.output and "not valid JSON" in result.output
+
+    sweep = project / "runs" / "sweep"
+    shutil.copytree(solved, sweep / "cases" / "0000-00000000")
+    (sweep / "sweep.nc").write_bytes(b"not netCDF at all")
+    result = cli("report", str(sweep))
+    assert result.exit_code == 2, result.output
+    assert "sweep.nc" in result.output and "rerun the same sweep" in result.output
+
+
+def test_report_out_never_replaces_a_file_planner_did_not_write(project, solved):
+    before = _snapshot(project)
+    result = cli("report", str(solved), "--out", "notes.txt")
+    assert result.exit_code == 2, result.output
+    assert _snapshot(project) == before
+    ok = cli("report", str(solved), "--out", "reports/r.html")
+    assert ok.exit_code == 0, ok.output
+    again = cli("report", str(solved), "--out", "reports/r.html")  # its own: replaced
+    assert again.exit_code == 0, again.output
+
+
 def test_sweep_out_refuses_a_user_folder(project):
     user = project / "mywork"
     user.mkdir()
