@@ -6,18 +6,21 @@ half-written and exits with 130.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
+from rich.markup import escape
 
 from planner.cli_common import EXIT_NOT_SOLVED, console, friendly, out
 from planner.errors import InputError, Problem
-from planner.model_file import DEFAULT_MODEL
+from planner.model_file import DEFAULT_MODEL, RANGES
 
 if TYPE_CHECKING:
     from planner.run import Run
@@ -30,16 +33,46 @@ def _parse_hours(value: str | None) -> int | str | None:
     text = value.strip().lower()
     if text == "full":
         return "full"
-    number = text.removesuffix("-days").removesuffix("days").removesuffix("-day").strip("- ")
+    number = text
+    for suffix in ("-days", "days", "-day", "day"):
+        number = number.removesuffix(suffix)
+    number = number.strip()
     if number.isdigit() and 1 <= int(number) <= 365:
         return int(number)
     raise InputError(
         [
             Problem(
-                "--hours", None, None, f"'{value}' is not valid; give 'full' or N-days, e.g. 8-days"
+                "--hours",
+                None,
+                None,
+                f"'{value}' is not valid; give 'full' or N-days with N from 1 to 365, e.g. 8-days",
             )
         ]
     )
+
+
+class _Finite(click.ParamType):
+    """A finite number in a range (click's FloatRange lets nan and inf through)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        below = number <= self.low if self.low_open else number < self.low
+        if not math.isfinite(number) or below or number > self.high:
+            left = "(" if self.low_open else "["
+            self.fail(
+                f"'{value}' is not a finite number in {left}{self.low:g}, {self.high:g}]",
+                param,
+                ctx,
+            )
+        return number
 
 
 class _LazyGroup(click.Group):
@@ -65,9 +98,9 @@ class _LazyGroup(click.Group):
 
             module, name, wrap = self.lazy_commands[cmd_name]
             command = getattr(importlib.import_module(module), name)
-            if wrap and not getattr(command.callback, "friendly", False):
+            if wrap:  # a wrapped copy: the module's own command stays as it is
+                command = copy.copy(command)
                 command.callback = friendly(command.callback)
-                command.callback.friendly = True
             return command
         return super().get_command(ctx, cmd_name)
 
@@ -101,16 +134,30 @@ def _solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--out",
             "out_dir",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Run folder to write [default: runs/<scenario>].",
+            help="Run folder to write [default: runs/<scenario>]. An existing folder is "
+            "replaced only if it is a run folder planner wrote (or empty).",
+        ),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Replace the --out folder even if it is not a run folder (everything in "
+            "it is deleted); never the folder of the model file, its data or this folder.",
         ),
         click.option(
             "--hours",
             metavar="full|N-days",
             help="Time resolution: 'full' (8760 h) or N representative days [default: model file].",
         ),
-        click.option("--time-limit", type=float, metavar="S", help="Solver time limit in seconds."),
-        click.option("--gap", type=float, metavar="G", help="Relative MIP gap, e.g. 0.001."),
-        click.option("--threads", type=int, metavar="N", help="HiGHS threads."),
+        click.option(
+            "--time-limit",
+            type=_Finite(0, RANGES["solver.time_limit_s"][1], low_open=True),
+            metavar="S",
+            help="Solver time limit in seconds.",
+        ),
+        click.option(
+            "--gap", type=_Finite(0, 1), metavar="G", help="Relative MIP gap, e.g. 0.001."
+        ),
+        click.option("--threads", type=click.IntRange(1, 64), metavar="N", help="HiGHS threads."),
         click.option("--log/--no-log", "solver_log", default=None, help="Show HiGHS's own log."),
     ]
     for option in reversed(options):
@@ -122,15 +169,24 @@ def _solve_and_write(
     model_path: Path,
     overrides: tuple[str, ...],
     out_dir: Path | None,
+    force: bool,
     hours: str | None,
     time_limit: float | None,
     gap: float | None,
     threads: int | None,
     solver_log: bool | None,
-) -> tuple[Path, Run]:
+) -> tuple[Path | None, Run]:
+    from planner.model_file import load_model
+    from planner.outputs import check_run_out, check_writable
     from planner.run import run_model
 
     days = _parse_hours(hours)
+    # Before solving: a folder planner will not replace, or cannot write, is refused now.
+    model, data_dir = load_model(model_path, list(overrides))
+    target = out_dir or Path("runs") / model.scenario
+    keep = [model_path, data_dir]
+    check_run_out(target, force=force, keep=keep)
+    check_writable(target)
     with console.status("starting") as status:
         run = run_model(
             model_path,
@@ -140,23 +196,31 @@ def _solve_and_write(
             mip_gap=gap,
             threads=threads,
             solver_log=solver_log,
-            on_step=lambda msg: status.update(msg),
+            on_step=lambda msg: status.update(escape(msg)),
         )
         status.update("writing the run folder")
-        target = out_dir or Path("runs") / run.model.scenario
-        path = run.write(target)
+        check_run_out(target, force=force, keep=keep)  # it may have changed meanwhile
+        path = run.write(target, force=force)
     _print_summary(run.summary, path)
+    if path != target.resolve():
+        _say_kept(target, path, run)
     return path, run
 
 
-def _has_plan(summary: dict[str, Any]) -> bool:
-    """Whether the solve returned a plan (a time limit may stop it with none)."""
-    solved = summary["status"] in ("optimal", "feasible", "time_limit")
-    return solved and summary.get("objective_cny") is not None
+def _say_kept(target: Path, path: Path | None, run: Run) -> None:
+    """Tell the user the earlier run with a plan was kept, and where this attempt went."""
+    where = f"was written to {path}" if path is not None else "was not written"
+    out.print(
+        f"  {target} still holds the earlier run, which has a plan: this run has none "
+        f"(status {run.summary['status']}), so it did not replace it; it {where}.",
+        markup=False,
+    )
 
 
-def _print_summary(summary: dict[str, Any], path: Path) -> None:
-    out.print(f"[bold]{summary['scenario']}[/]: {summary['status']}", end="")
+def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
+    out.print(
+        f"[bold]{escape(str(summary['scenario']))}[/]: {escape(str(summary['status']))}", end=""
+    )
     if summary.get("objective_cny") is not None:
         out.print(f", total discounted cost {summary['objective_cny'] / 1e9:,.1f} bn CNY", end="")
         # A plan stopped by the time limit is only as good as its gap to the bound.
@@ -173,13 +237,15 @@ def _print_summary(summary: dict[str, Any], path: Path) -> None:
             f" intelligent {share:.1%} (target {row['target_intelligent_share']:.0%}),"
             " green power share of new hub capacity "
             + (f"{green:.1%} (lowest hub: {hub})" if green is not None else "n/a")
-            + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2"
+            + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2",
+            markup=False,
         )
-    out.print(f"  {summary.get('explanation', '')}")
+    out.print(f"  {summary.get('explanation', '')}", markup=False)
     t = summary.get("timings_s", {})
     stages = ("load", "design_hint", "build", "solve", "write")
     out.print("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if k in stages))
-    out.print(f"  run folder: {path}")
+    if path is not None:
+        out.print(f"  run folder: {path}", markup=False)
 
 
 @main.command()
@@ -190,6 +256,7 @@ def solve(
     model: Path,
     overrides: tuple[str, ...],
     out_dir: Path | None,
+    force: bool,
     hours: str | None,
     time_limit: float | None,
     gap: float | None,
@@ -202,9 +269,9 @@ def solve(
     tables/*.csv and the resolved model.yaml.
     """
     _, run = _solve_and_write(
-        model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
+        model, overrides, out_dir, force, hours, time_limit, gap, threads, solver_log
     )
-    if not _has_plan(run.summary):
+    if not run.has_plan:
         sys.exit(EXIT_NOT_SOLVED)
 
 
@@ -228,6 +295,7 @@ def plan(
     model: Path,
     overrides: tuple[str, ...],
     out_dir: Path | None,
+    force: bool,
     hours: str | None,
     time_limit: float | None,
     gap: float | None,
@@ -240,17 +308,21 @@ def plan(
     The main job: the mission model answers where, when and what racks to build, how to
     power them, and what each national target costs at the margin.
     """
-    path, run = _solve_and_write(
-        model, overrides, out_dir, hours, time_limit, gap, threads, solver_log
-    )
-    if not _has_plan(run.summary):
-        sys.exit(EXIT_NOT_SOLVED)
-    from planner.report.page import write_report
+    from planner.model_file import load_model
+    from planner.outputs import check_report_out
+    from planner.report.page import safe_stem, write_report
 
-    report_path = Path("reports") / f"{run.summary['scenario']}.html"
+    scenario = load_model(model, list(overrides))[0].scenario
+    report_path = Path("reports") / f"{safe_stem(scenario)}.html"
+    check_report_out(report_path)  # a file planner did not write is refused before solving
+    path, run = _solve_and_write(
+        model, overrides, out_dir, force, hours, time_limit, gap, threads, solver_log
+    )
+    if not run.has_plan or path is None:
+        sys.exit(EXIT_NOT_SOLVED)
     # The run is still in memory: the report need not read the folder back.
     write_report(path, report_path, lang=lang, results=run.results, summary=run.summary)
-    out.print(f"  report: {report_path}")
+    out.print(f"  report: {report_path}", markup=False)
 
 
 @main.command()
@@ -381,7 +453,7 @@ def data_check(data_dir: Path, models_dir: Path) -> None:
     problems = check_all(data_dir, models_dir if models_dir.exists() else None)
     if problems:
         raise InputError(problems)
-    out.print(f"{data_dir}: every table, the profiles and the model files are valid.")
+    out.print(f"{data_dir}: every table, the profiles and the model files are valid.", markup=False)
 
 
 @data.command("profiles")
@@ -413,10 +485,13 @@ def data_profiles(data_dir: Path, seed: int) -> None:
         ds = generate_profiles(tables["sites"], tables["site_energy"], tables["climate"], seed=seed)
         write_profiles(ds, data_dir / "profiles.nc")
     table = calibration_table(ds, tables["site_energy"])
-    out.print(table.drop(columns="merra2_cell").to_string(float_format=lambda x: f"{x:,.3f}"))
+    out.print(
+        table.drop(columns="merra2_cell").to_string(float_format=lambda x: f"{x:,.3f}"),
+        markup=False,
+    )
     for site, cell in table["merra2_cell"].items():
-        out.print(f"{site}: {cell}")
-    out.print(f"wrote {data_dir / 'profiles.nc'}")
+        out.print(f"{site}: {cell}", markup=False)
+    out.print(f"wrote {data_dir / 'profiles.nc'}", markup=False)
 
 
 @data.command("timeslices")
@@ -450,7 +525,7 @@ def data_timeslices(data_dir: Path, days_list: tuple[int, ...]) -> None:
             path = ship_representative_days(inputs, n_days)
         if not path.is_file():
             raise click.ClickException(f"could not write {path}")
-        out.print(f"wrote {path}")
+        out.print(f"wrote {path}", markup=False)
 
 
 @data.command("calibration")
@@ -478,12 +553,12 @@ def data_calibration(data_dir: Path, as_json: bool) -> None:
         )
         return
     out.print("[bold]National stock at the base year: published vs data set[/]")
-    out.print(national.to_string(index=False))
+    out.print(national.to_string(index=False), markup=False)
     out.print(
         "\n[bold]Per site: profiles.nc vs MERRA-2 GHI and the wind target (checked), "
         "vs published solar full-load hours (compared only)[/]"
     )
-    out.print(sites.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+    out.print(sites.to_string(index=False, float_format=lambda x: f"{x:,.3f}"), markup=False)
     if not (national["ok"].all() and sites["ok"].all()):
         sys.exit(1)
 

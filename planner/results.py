@@ -8,7 +8,10 @@ The run folder is the contract every later stage reads (DESIGN.md):
 ``model.yaml``   the resolved model file, so the run can be reproduced on its own
 
 Writing is atomic: everything goes to a hidden sibling folder that replaces the target
-in one rename, so an interrupted write never leaves a half-written run.
+in one rename, so an interrupted write never leaves a half-written run; the hidden
+folders a killed write left behind are removed by the next successful one. Only what
+planner wrote is ever replaced (:mod:`planner.outputs`): an existing folder that is not a
+run folder is refused unless ``force``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import numpy as np
 import xarray as xr
 
 from planner.atomic import usual_dir_mode
+from planner.errors import OutputError
+from planner.outputs import RUN_FORMAT, check_run_out, clean_stale
 
 # A shortfall of at most this fraction of the year's national figure in its unit
 # (compute in service, energy, emissions), plus this absolute amount, is round-off, not
@@ -105,18 +110,36 @@ def write_run(
     summary: dict[str, Any],
     model_yaml: str,
     *,
+    force: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the run folder atomically and return its path.
 
     The folder is built in a temporary sibling and renamed into place; an existing
     run folder of the same name is replaced only once the new one is complete.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` exists and is not a run folder (nor empty), unless ``force``
+        (see :func:`planner.outputs.check_run_out`).
+    OutputError
+        If the folder cannot be written (read-only, full disk); what was at ``out_dir``
+        is left as it was.
     """
+    check_run_out(out_dir, force=force)
     out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    usual_dir_mode(tmp)
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(
+            tempfile.mkdtemp(
+                prefix=f".{out_dir.name}.{os.getpid()}-", suffix=".tmp", dir=out_dir.parent
+            )
+        )
+    except OSError as exc:
+        raise OutputError.from_exception(out_dir, "could not write the run folder", exc) from exc
+    try:
+        usual_dir_mode(tmp)
         if on_step:
             on_step("results.nc")
         _for_netcdf(results).to_netcdf(tmp / RESULTS_FILE, engine="netcdf4")
@@ -126,18 +149,37 @@ def write_run(
         (tmp / MODEL_FILE).write_text(model_yaml, encoding="utf-8")
         write_summary(tmp, summary)
         _replace_dir(tmp, out_dir)
+    except (OSError, RuntimeError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, RuntimeError) and not _netcdf_fault(exc):
+            raise
+        raise OutputError.from_exception(out_dir, "could not write the run folder", exc) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    clean_stale(out_dir)
     return out_dir
 
 
+def _netcdf_fault(exc: RuntimeError) -> bool:
+    """netCDF reports a full disk or a failed write as a ``RuntimeError`` ("NetCDF: ...")."""
+    return "NetCDF" in str(exc) or "HDF" in str(exc)
+
+
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
-    """Write summary.json into a run folder (atomically: temp file, then rename)."""
-    text = json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n"
+    """Write summary.json into a run folder (atomically: temp file, then rename).
+
+    Its ``format`` (:data:`planner.outputs.RUN_FORMAT`) marks the folder as planner's.
+    """
+    marked = {"format": RUN_FORMAT, **{k: v for k, v in summary.items() if k != "format"}}
+    text = json.dumps(jsonable(marked), indent=2, ensure_ascii=False) + "\n"
     tmp = Path(run_dir) / f".{SUMMARY_FILE}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, Path(run_dir) / SUMMARY_FILE)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, Path(run_dir) / SUMMARY_FILE)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -23,7 +23,9 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from planner.errors import OutputError
 from planner.model_file import ModelFile, load_model, resolved_yaml
+from planner.outputs import failed_beside, run_has_plan, summary_has_plan
 from planner.results import SHORTFALL_TOL, SHORTFALL_TOL_FRAC, write_run, write_summary
 
 log = logging.getLogger(__name__)
@@ -41,13 +43,38 @@ class Run:
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
 
-    def write(self, out_dir: Path | str) -> Path:
-        """Write the run folder atomically; the write time goes into its summary."""
+    @property
+    def has_plan(self) -> bool:
+        """Whether the solve returned a plan (a time limit may stop it with none)."""
+        return summary_has_plan(self.summary)
+
+    def write(self, out_dir: Path | str, *, force: bool = False) -> Path | None:
+        """Write the run folder atomically; the write time goes into its summary.
+
+        Only a run folder (or a new or empty folder) is replaced, or any folder with
+        ``force`` (:func:`planner.results.write_run`). A run without a plan never replaces
+        a run with one: it goes beside it, to ``<out_dir>.failed``
+        (:func:`planner.outputs.failed_beside`), or nowhere if that is taken.
+
+        Returns
+        -------
+        Path or None
+            Where the run was written (``out_dir`` or the folder beside it), or None
+            if it was not written.
+        """
+        target: Path | None = Path(out_dir)
+        if not self.has_plan and run_has_plan(target):
+            target = failed_beside(target)
+            if target is None:
+                return None
         t0 = time.perf_counter()
-        path = write_run(Path(out_dir), self.results, self.summary, resolved_yaml(self.model))
+        path = write_run(target, self.results, self.summary, resolved_yaml(self.model), force=force)
         self.timings_s["write"] = time.perf_counter() - t0
         self.summary["timings_s"]["write"] = round(self.timings_s["write"], 3)
-        write_summary(path, self.summary)
+        try:
+            write_summary(path, self.summary)
+        except OSError as exc:
+            raise OutputError.from_exception(path / "summary.json", "could not write", exc) from exc
         return path
 
 

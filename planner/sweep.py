@@ -10,8 +10,10 @@ A sweep is a list of *cases*, each the model file plus ``KEY=VALUE`` overrides (
 Layers, each usable alone:
 
 - *expansion*: :func:`parse_vary`, :func:`expand_cases` (cartesian or zip), stable case ids;
-  :func:`plan_sweep` validates every case's model up front (an unknown key or a bad value
-  is an :class:`~planner.errors.InputError` before anything runs).
+  :func:`plan_sweep` validates every case's model up front: a problem no case escapes (an
+  unknown key, a bad ``--set`` value) is an :class:`~planner.errors.InputError` before
+  anything runs; a case whose own values are bad (``--vary ...=0.3,.nan``) is recorded as
+  failed with that reason, and the others run.
 - *worker*: :func:`run_case` turns a :class:`CaseTask` (the case's resolved model file as
   text and where the data are) into a plain picklable outcome: the run's summary and its
   run folder as bytes. Workers never write to the output folder; the client does, so a
@@ -19,7 +21,9 @@ Layers, each usable alone:
   cached per worker process (:func:`solve_case`).
 - *executors*: serial (in this process), a pool of spawned processes, or a Dask cluster;
   each yields ``(task, outcome)`` as cases finish.
-- *store*: :class:`CaseStore` commits each finished case atomically to
+- *store*: the sweep folder must be new, empty or a sweep folder planner wrote
+  (:func:`planner.outputs.check_sweep_out`); :class:`CaseStore` commits each finished
+  case atomically to
   ``OUT/cases/<case_id>/`` (the run folder plus ``case.json``, the done marker), so an
   interrupted sweep resumes where it stopped; ``sweep.nc`` is rebuilt from the case
   folders at the end (:func:`assemble_sweep`).
@@ -38,6 +42,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import socket
@@ -57,8 +62,16 @@ import xarray as xr
 import yaml
 
 from planner.atomic import usual_dir_mode
-from planner.errors import InputError, Problem
-from planner.model_file import ModelFile, load_model, parse_model, resolved_yaml
+from planner.errors import InputError, OutputError, Problem
+from planner.model_file import (
+    ModelFile,
+    apply_overrides,
+    load_model,
+    parse_model,
+    read_model_raw,
+    resolved_yaml,
+)
+from planner.outputs import SWEEP_FORMAT, check_sweep_out
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +210,13 @@ class SweepPlan:
     base_overrides: tuple[str, ...] = ()
     mode: str = "product"
     extra_coords: dict[str, list[Any]] = field(default_factory=dict)
+    invalid: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Cases whose own values are bad: case id -> (why, as one paragraph; their model
+    file as given, for the case folder). They are recorded as failed, never run."""
 
     def model_yaml(self, case: Case) -> str:
+        if case.case_id in self.invalid:
+            return self.invalid[case.case_id][1]
         return resolved_yaml(self.models[case.case_id])
 
 
@@ -224,30 +242,45 @@ def plan_sweep(
     varies += parse_vary([v for v in vary if not isinstance(v, Vary)])
     base = [*base_overrides, *([f"solver.threads={threads}"] if threads is not None else [])]
     cases = expand_cases(varies, zip_values=zip_values, base_overrides=base)
+    labels = ["--set"] * len(base_overrides) + ["--threads"] * (len(base) - len(base_overrides))
     return _validate(
         Path(model_path),
         cases,
         keys=tuple(v.key for v in varies),
         base_overrides=tuple(base),
         mode="zip" if zip_values else "product",
+        labels=[*labels, *["--vary"] * len(varies)],
     )
 
 
+def _given_yaml(model_path: Path, case: Case, reason: str) -> str:
+    """A bad case's model file as given (overrides applied), headed by why it is bad."""
+    head = "".join(f"# {line}\n" for line in ["not run:", *reason.splitlines()])
+    try:
+        raw = apply_overrides(read_model_raw(model_path), list(case.overrides), str(model_path))
+    except InputError:
+        return head
+    return head + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+
+
 def _validate(
-    model_path: Path, cases: list[Case], *, keys: tuple[str, ...], base_overrides, mode: str
+    model_path: Path,
+    cases: list[Case],
+    *,
+    keys: tuple[str, ...],
+    base_overrides,
+    mode: str,
+    labels: Sequence[str] | None = None,
 ) -> SweepPlan:
     models: dict[str, ModelFile] = {}
     problems: list[Problem] = []
-    seen: set[str] = set()
+    bad: dict[str, InputError] = {}
     data_dir: Path | None = None
     for case in cases:
         try:
-            model, case_data = load_model(model_path, list(case.overrides))
+            model, case_data = load_model(model_path, list(case.overrides), labels=labels)
         except InputError as exc:
-            for p in exc.problems:
-                if str(p) not in seen:  # an unknown key is the same problem in every case
-                    seen.add(str(p))
-                    problems.append(p)
+            bad[case.case_id] = exc
             continue
         if data_dir is None:
             data_dir = case_data
@@ -259,10 +292,23 @@ def _validate(
         # The resolved model names its data folder absolutely, so a case folder's
         # model.yaml reproduces the case on its own from anywhere.
         models[case.case_id] = model.model_copy(update={"data_dir": str(case_data)})
+    if not models:  # no case escapes: refuse the sweep, naming each problem once
+        seen: set[str] = set()
+        for exc in bad.values():
+            for p in exc.problems:
+                if str(p) not in seen:
+                    seen.add(str(p))
+                    problems.append(p)
     if problems:
         raise InputError(problems)
     assert data_dir is not None
-    return SweepPlan(model_path.resolve(), data_dir, keys, cases, models, base_overrides, mode)
+    plan = SweepPlan(model_path.resolve(), data_dir, keys, cases, models, base_overrides, mode)
+    by_id = {c.case_id: c for c in cases}
+    plan.invalid = {
+        cid: (exc.render(), _given_yaml(model_path, by_id[cid], exc.render()))
+        for cid, exc in bad.items()
+    }
+    return plan
 
 
 # --------------------------------------------------------------------------- worker side
@@ -660,6 +706,9 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+_STALE_CASE = re.compile(r"\.[\w-]+\.(?:\w+\.tmp|old-[0-9a-f]+)")
+
+
 class CaseStore:
     """The case folders of a sweep under ``OUT/cases``; each committed atomically.
 
@@ -689,9 +738,13 @@ class CaseStore:
         return rec.get("state") == "done" or not retry_failed
 
     def clean_stale(self) -> None:
-        """Remove temporary folders an interrupted client left behind."""
+        """Remove temporary folders an interrupted client left behind (only those: hidden
+        names ``.<case id>.<random>.tmp`` and ``.<case id>.old-<hex>``, as :meth:`commit`
+        makes them)."""
         if self.cases_dir.is_dir():
             for p in self.cases_dir.glob(".*"):
+                if not _STALE_CASE.fullmatch(p.name):
+                    continue
                 shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
     def commit(
@@ -795,10 +848,14 @@ def run_sweep(
         The sweep Dataset (see :func:`assemble_sweep`), also written to ``OUT/sweep.nc``.
     """
     out = Path(out_dir)
+    check_sweep_out(out)
     store = CaseStore(out)
-    out.mkdir(parents=True, exist_ok=True)
-    store.clean_stale()
-    _write_json(out / MANIFEST_FILE, _manifest(plan))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        store.clean_stale()
+        _write_json(out / MANIFEST_FILE, _manifest(plan))
+    except OSError as exc:
+        raise OutputError.from_exception(out, "could not write the sweep folder", exc) from exc
     data_fp = data_fingerprint(plan.data_dir)
     yamls = {c.case_id: plan.model_yaml(c) for c in plan.cases}
     fps = {cid: case_fingerprint(text, data_fp) for cid, text in yamls.items()}
@@ -811,8 +868,15 @@ def run_sweep(
     if progress and progress.on_start:
         n_failed = sum(1 for r in before if r and r.get("state") == "failed")
         progress.on_start(len(todo), len(before) - n_failed, n_failed)
+    for case in [c for c in todo if c.case_id in plan.invalid]:  # bad values: never run
+        outcome = _invalid_outcome(case.case_id, plan.invalid[case.case_id][0])
+        _commit(store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id])
+        if progress and progress.on_case:
+            progress.on_case(case, outcome)
     tasks = [
-        CaseTask(c.case_id, yamls[c.case_id], str(plan.data_dir), data_fp, reuse) for c in todo
+        CaseTask(c.case_id, yamls[c.case_id], str(plan.data_dir), data_fp, reuse)
+        for c in todo
+        if c.case_id not in plan.invalid
     ]
     by_id = {c.case_id: c for c in plan.cases}
     if executor == "dask" and tasks:
@@ -827,7 +891,7 @@ def run_sweep(
     try:
         for task, outcome in outcomes:
             case = by_id[task.case_id]
-            store.commit(case, outcome, model_yaml=task.model_yaml, fingerprint=fps[case.case_id])
+            _commit(store, case, outcome, model_yaml=task.model_yaml, fingerprint=fps[case.case_id])
             if progress and progress.on_case:
                 progress.on_case(case, outcome)
     finally:
@@ -839,8 +903,34 @@ def run_sweep(
     return ds
 
 
+def _invalid_outcome(case_id: str, reason: str) -> dict[str, Any]:
+    """The outcome of a case whose values are bad: failed, with the validation's reason."""
+    return {
+        "case_id": case_id,
+        "ok": False,
+        "status": "error",
+        "reason": reason,
+        "traceback": "",
+        "summary": None,
+        "files": {},
+        "elapsed_s": 0.0,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+
+
+def _commit(store: CaseStore, case: Case, outcome: dict[str, Any], **kwargs: Any) -> None:
+    try:
+        store.commit(case, outcome, **kwargs)
+    except OSError as exc:
+        raise OutputError.from_exception(
+            store.path(case.case_id), "could not write the case folder", exc
+        ) from exc
+
+
 def _manifest(plan: SweepPlan) -> dict[str, Any]:
     return {
+        "format": SWEEP_FORMAT,
         "model": str(plan.model_path),
         "data_dir": str(plan.data_dir),
         "mode": plan.mode,
@@ -859,6 +949,11 @@ def write_dataset(ds: xr.Dataset, path: Path) -> None:
     try:
         ds.to_netcdf(tmp, engine="netcdf4")
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # netCDF reports a full disk as RuntimeError
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, RuntimeError) and "NetCDF" not in str(exc) and "HDF" not in str(exc):
+            raise
+        raise OutputError.from_exception(path, "could not write", exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -869,10 +964,20 @@ def write_dataset(ds: xr.Dataset, path: Path) -> None:
 
 def _coord_values(texts: list[str]) -> np.ndarray:
     """Varied values as numbers when every one is a number, else as strings."""
-    parsed = [yaml.safe_load(t) for t in texts]
+    parsed = [_number_or_text(yaml.safe_load(t)) for t in texts]
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in parsed):
         return np.asarray(parsed, dtype=float)
     return np.asarray([str(t) for t in texts], dtype=str)
+
+
+def _number_or_text(value: Any) -> Any:
+    """``1e300`` is text to YAML 1.1 but a number to pydantic (and to the user)."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def assemble_sweep(plan: SweepPlan | dict[str, Any], out_dir: Path | str) -> xr.Dataset:
@@ -1107,6 +1212,7 @@ def run_pareto(
     if points < 2:
         raise InputError([Problem("--points", None, None, f"{points}: give at least 2 points")])
     out = Path(out_dir)
+    check_sweep_out(out)
     model, _ = load_model(model_path, list(base_overrides))
     if model.carbon_cap_tco2:
         raise InputError(

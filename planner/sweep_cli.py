@@ -23,10 +23,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from planner.cli_common import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, console, out
 from planner.cli_common import friendly as _friendly
 from planner.errors import InputError, Problem
+from planner.outputs import check_sweep_out
 from planner.sweep import (
     LEAST_CARBON_PRICE_CNY_PER_T,
     SweepProgress,
@@ -61,7 +63,8 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--out",
             "out_dir",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Sweep folder [default: runs/<sweep|pareto>-<model file name>].",
+            help="Sweep folder [default: runs/<sweep|pareto>-<model file name>]: new, empty, "
+            "or an earlier sweep's folder (resumed); any other folder is refused.",
         ),
         click.option(
             "--threads",
@@ -163,8 +166,8 @@ def _print_table(ds: Any, out_dir: Path) -> int:
     keys = [c for c in frame.columns if c in ds.coords and c not in ("case", "year")]
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
-    for key in keys:
-        table.add_column(key, justify="right", overflow="fold")
+    for key in keys:  # user text (keys, values) is shown as given, never read as markup
+        table.add_column(Text(key), justify="right", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("bn CNY", justify="right", no_wrap=True)
     last = years[-1] if years else None
@@ -182,14 +185,15 @@ def _print_table(ds: Any, out_dir: Path) -> int:
             cells.append(_fmt(row.get(f"total_eflops_{last}"), 1, ",.1f"))
             cells.append(_fmt(row.get(f"intelligent_share_{last}"), 0.01, ".1f"))
             cells.append(_fmt(row.get(f"emissions_tco2_{last}"), 1e6, ",.2f"))
-        table.add_row(*cells)
+        table.add_row(*(Text(c) for c in cells))
     out.print(table)
     failed = frame[frame["failed"]]
     for _, row in failed.iterrows():
         out.print(f"  case {row['case']} failed: {row['reason']}", markup=False)
     out.print(
         f"  sweep: {out_dir / 'sweep.nc'} ({len(frame)} cases, {len(failed)} failed); "
-        f"case folders: {out_dir / 'cases'}/<case>/"
+        f"case folders: {out_dir / 'cases'}/<case>/",
+        markup=False,
     )
     return len(failed)
 
@@ -247,6 +251,7 @@ def sweep_command(
     execution = _executor(workers, scheduler)
     plan = plan_sweep(model, vary, zip_values=zip_values, base_overrides=overrides, threads=threads)
     target = out_dir or default_out_dir(model, "sweep")
+    check_sweep_out(target)
     bar = _Bar(f"sweep {len(plan.cases)} cases")
     try:
         with bar.progress:
@@ -303,6 +308,7 @@ def pareto_command(
     """
     execution = _executor(workers, scheduler)
     target = out_dir or default_out_dir(model, "pareto")
+    check_sweep_out(target)
     bar = _Bar("frontier ends", f"frontier {points} points")
     try:
         with bar.progress:

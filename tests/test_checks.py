@@ -344,7 +344,7 @@ def test_model_wrong_value(fixture_data: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     extra = "target:\n  intelligent_share: {2025: 1.5}\n"
     write_model(models / "bad.yaml", fixture_data, extra)
-    problem = find(check_model_files(models), "bad.yaml", 5, "target.intelligent_share")
+    problem = find(check_model_files(models), "bad.yaml", 5, "target.intelligent_share.2025")
     assert "give a number in [0, 1]" in problem.message
 
 
@@ -400,3 +400,35 @@ def test_same_problem_on_many_lines_is_one(fixture_data: Path) -> None:
     (problem,) = problems
     assert (problem.file, problem.row, problem.column) == ("tou.csv", 2, "source")
     assert f"the same on {len(rows) - 1} more lines: 3, 4, 5" in problem.message
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "value"),
+    [
+        ("calibration.csv", "year", "-3"),
+        ("calibration.csv", "year", "99999"),
+        ("stock.csv", "vintage", "-3"),
+        ("stock.csv", "vintage", "1066"),
+        ("targets.csv", "year", "-5"),
+        ("grid.csv", "year", "20250"),
+    ],
+)
+def test_years_out_of_range_are_refused_in_the_file_that_has_them(
+    fixture_data: Path, file: str, column: str, value: str
+) -> None:
+    set_cell(fixture_data / file, 2, column, value)
+    problems = check_all(fixture_data)
+    problem = find(problems, file, 2, column)
+    assert "[1900, 2200]" in problem.message
+    # a bad year in targets.csv is not blamed on the tables that lack that year
+    assert all(Path(p.file).name == file for p in problems), "\n".join(map(str, problems))
+
+
+def test_a_missing_data_folder_is_one_problem(tmp_path: Path) -> None:
+    problems = check_all(tmp_path / "nowhere", tmp_path / "models")
+    (problem,) = problems
+    assert "the data folder does not exist" in problem.message
+    assert read_tables(tmp_path / "nowhere")[1] == problems

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError
-from planner.model_file import apply_overrides, load_model, parse_model, resolved_yaml
+from planner.model_file import (
+    OPEN_BELOW,
+    RANGES,
+    apply_overrides,
+    load_model,
+    parse_model,
+    resolved_yaml,
+)
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -87,3 +94,107 @@ def test_resolved_yaml_round_trips() -> None:
     model, _ = load_model(MODELS / "green_24x7.yaml")
     again = parse_model(yaml.safe_load(resolved_yaml(model)), "resolved")
     assert again == model
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _override(range_key: str, value: str) -> str:
+    """``KEY=VALUE`` for a dotted key of RANGES, its ``*`` filled with a valid year or name."""
+    if range_key == "years.*":
+        return f"years=[2024, {value}]"
+    fill = {
+        "price_scale": "east",
+        "capex_scale": "general",
+        "demand_scale": "general",
+        "penalty": "green_cny_per_mwh",
+    }
+    head, _, last = range_key.rpartition(".")
+    key = f"{head}.{fill.get(head, '2025')}" if last == "*" else range_key
+    return f"{key}={value}"
+
+
+@pytest.mark.parametrize("bad", [".nan", ".inf", "-.inf", "1e300", "-1e300"])
+@pytest.mark.parametrize("range_key", sorted(RANGES))
+def test_every_number_is_finite_and_in_its_documented_range(range_key: str, bad: str) -> None:
+    unit = RANGES[range_key][2]
+    with pytest.raises(InputError) as err:
+        load_model(MODELS / "national_2025.yaml", [_override(range_key, bad)])
+    (problem,) = err.value.problems
+    assert problem.file == "--set"  # blamed on the option, not on the model file
+    left = "(" if range_key in OPEN_BELOW else "["
+    assert f"in {left}" in problem.message and f"({unit})" in problem.message
+
+
+@pytest.mark.parametrize("range_key", sorted(RANGES))
+def test_the_ends_of_each_range_are_accepted(range_key: str) -> None:
+    lo, hi, _unit = RANGES[range_key]
+    if range_key == "years.*":
+        return  # which years a run may have is the data's to say (planner data check)
+    for end in [hi] if range_key in OPEN_BELOW else [lo, hi]:
+        value = int(end) if range_key == "solver.threads" else end
+        load_model(MODELS / "national_2025.yaml", [_override(range_key, repr(value))])
+
+
+def test_a_year_key_out_of_range_is_refused() -> None:
+    with pytest.raises(InputError) as err:
+        load_model(MODELS / "national_2025.yaml", ["target.total_eflops.99999=3"])
+    assert "99999 is not a year in [1900, 2200]" in err.value.render()
+
+
+@pytest.mark.parametrize("name", ["national_2025", "east-price.shock", "全国_2025", "A1"])
+def test_safe_scenario_names_are_accepted(name: str) -> None:
+    assert parse_model({"scenario": name, "years": [2025]}, "m.yaml").scenario == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["..", ".", "../x", "../../x", "/abs", "a/b", "a\\b", ".hidden", "x.", "grid[/bold] test",
+     "-rf", "a b", "x" * 121],
+)  # fmt: skip
+def test_unsafe_scenario_names_are_refused(name: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_model({"scenario": name, "years": [2025]}, "m.yaml")
+    assert err.value.problems[0].column == "scenario"
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("scenario: a\nyears: [2025]\ntarget:\n  total_eflops: {2025: 1, 2025: 2}\n")
+    with pytest.raises(InputError) as err:
+        load_model(path)
+    (problem,) = err.value.problems
+    assert problem.row == 4 and problem.column == "2025" and "twice (line 4)" in problem.message
+    path.write_text("scenario: a\nyears: [2025]\nscenario: b\n")
+    with pytest.raises(InputError, match="given twice"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "latin-1", "gbk"])
+def test_a_model_file_that_is_not_utf8_is_one_problem(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes(
+        "scenario: a\ndescription: Übersicht 全国\nyears: [2025]\n".encode(
+            encoding, errors="ignore"
+        )
+    )
+    with pytest.raises(InputError) as err:
+        load_model(path)
+    (problem,) = err.value.problems
+    assert problem.file == str(path) and "UTF-8" in problem.message
+
+
+def test_a_utf8_model_file_with_a_bom_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    text = f"scenario: a\ndata_dir: {MODELS.parent / 'data'}\nyears: [2025]\n"
+    path.write_bytes(text.encode("utf-8-sig"))
+    assert load_model(path)[0].scenario == "a"
+
+
+def test_a_missing_data_dir_is_one_problem_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("scenario: a\ndata_dir: nowhere\nyears: [2025]\n")
+    with pytest.raises(InputError) as err:
+        load_model(path)
+    (problem,) = err.value.problems
+    assert problem.column == "data_dir" and "does not exist" in problem.message

@@ -331,10 +331,13 @@ def test_rerun_skips_finished_cases_and_redoes_stale_ones(tmp_path):
 
 
 def test_stale_temp_folders_are_cleaned(tmp_path):
-    (tmp_path / "cases" / ".0000-abc.x.tmp").mkdir(parents=True)
     plan = _plan("carbon_price_cny_per_t=0")
     sw.run_sweep(plan, tmp_path, executor="serial", case_fn=fake_case)
-    assert not list((tmp_path / "cases").glob(".*"))
+    (tmp_path / "cases" / ".0000-abc.x.tmp").mkdir(parents=True)
+    (tmp_path / "cases" / ".0000-abc.old-1f2e").mkdir(parents=True)
+    (tmp_path / "cases" / ".user-notes").write_text("mine")  # not planner's: kept
+    sw.run_sweep(plan, tmp_path, executor="serial", case_fn=fake_case)
+    assert [p.name for p in (tmp_path / "cases").glob(".*")] == [".user-notes"]
 
 
 _RESUME_SCRIPT = """

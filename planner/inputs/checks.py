@@ -26,6 +26,7 @@ import pandas as pd
 
 from planner import schema
 from planner.errors import InputError, Problem
+from planner.model_file import YEAR_RANGE
 from planner.schema import Column, Table
 
 PROFILES_FILE = "profiles.nc"
@@ -38,6 +39,9 @@ SHARE_TARGETS = ("intelligent_share", "green_share_new_hub")
 _FRACTION_PROFILES = ("solar_cf", "wind_cf", "hydro_availability_frac")
 _TEMPERATURE_RANGE_C = (-60.0, 60.0)
 _SHOW = 6  # how many valid keys to list in a message
+# Whole-number year columns, held to planner.model_file.YEAR_RANGE like a model's years
+# (a year of -3 or 99999 is a typo, not a plan horizon).
+YEAR_COLUMNS = ("year", "vintage")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -313,6 +317,13 @@ def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
+def _year_bounded(col: Column) -> Column:
+    """A year column with the bounds of :data:`planner.model_file.YEAR_RANGE`."""
+    if col.name in YEAR_COLUMNS and col.kind == "int" and col.min is None and col.max is None:
+        return dataclasses.replace(col, min=float(YEAR_RANGE[0]), max=float(YEAR_RANGE[1]))
+    return col
+
+
 def _check_cells(
     raw: _Raw,
     known: dict[str, dict[str, None]],
@@ -321,7 +332,7 @@ def _check_cells(
 ) -> pd.DataFrame:
     file = raw.table.file
     values: dict[str, list] = {}
-    for col in raw.table.columns:
+    for col in map(_year_bounded, raw.table.columns):
         if col.name not in raw.frame.columns:
             continue
         parsed = []
@@ -418,8 +429,20 @@ def read_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]
         ragged row, empty cell, wrong type, NaN or inf, out-of-range value, value not among
         the choices, unknown reference or source_id, duplicate key.
     """
+    if not Path(data_dir).is_dir():
+        return {}, [_no_folder(Path(data_dir))]
     typed, clean, problems = _read_all(data_dir)
     return {name: typed[name] for name in schema.TABLES if name in clean}, _collapse(problems)
+
+
+def _no_folder(data_dir: Path) -> Problem:
+    return Problem(
+        str(data_dir),
+        None,
+        None,
+        f"the data folder does not exist (resolved to {data_dir.resolve()}); give the folder "
+        "holding the CSV tables and profiles.nc",
+    )
 
 
 def _collapse(problems: list[Problem]) -> list[Problem]:
@@ -942,6 +965,8 @@ def check_all(
     are checked against the data too.
     """
     data_dir = Path(data_dir)
+    if not data_dir.is_dir():  # one problem, not one per missing table
+        return [_no_folder(data_dir)]
     tables, problems = read_tables(data_dir)
     if years is None and "targets" in tables:
         years = sorted({int(y) for y in tables["targets"]["year"]})

@@ -1,16 +1,20 @@
 """``planner report RUN_DIR``: the click command; planner/cli.py registers it.
 
 The command raises :class:`planner.errors.InputError` for a folder that is not a run
-folder; the group's error handling turns that into one paragraph and exit status 2.
+folder, a damaged ``summary.json`` or ``sweep.nc``, or an ``--out`` file that is not a
+report planner wrote; the group's error handling turns that into one paragraph and exit
+status 2. A report that cannot be written (read-only folder, full disk) is exit status 1.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
+from planner.errors import InputError, OutputError, Problem
 from planner.results import SUMMARY_FILE
 
 
@@ -37,6 +41,7 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     where the racks go, how they are powered, east-west flows, costs, and the data
     and assumptions behind them.
     """
+    from planner.outputs import check_report_out
     from planner.report.page import check_run_dir, safe_stem, write_report
 
     sweep = None
@@ -44,25 +49,60 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     if (Path(run_dir) / "sweep.nc").is_file():
         # A sweep or Pareto folder: report its first solved case in full, with the
         # sweep's own views added.
-        from planner.sweep import load_sweep
-
-        sweep = load_sweep(run_dir)
+        sweep = _read_sweep(Path(run_dir))
         run_dir = _first_solved_case(Path(run_dir))
         prefix = "sweep-"
     check_run_dir(run_dir)
+    summary = _read_summary(Path(run_dir))
     if out_file is None:
-        summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
         stem = safe_stem(summary.get("scenario", run_dir.name))
         out_file = Path("reports") / f"{prefix}{stem}.html"
-    path = write_report(run_dir, out_file, lang=lang, sweep=sweep)
+    check_report_out(out_file)
+    try:
+        path = write_report(run_dir, out_file, lang=lang, sweep=sweep)
+    except OSError as exc:
+        raise OutputError.from_exception(out_file, "could not write the report", exc) from exc
     size_mb = path.stat().st_size / 1e6
     click.echo(f"report: {path} ({size_mb:.1f} MB)")
 
 
+def _damaged(path: Path, what: str, fix: str) -> InputError:
+    return InputError([Problem(str(path), None, None, f"{what}; {fix}")])
+
+
+def _read_summary(run_dir: Path) -> dict[str, Any]:
+    """The run's summary.json, or one clear problem if it is damaged."""
+    path = run_dir / SUMMARY_FILE
+    fix = "the run folder is damaged: solve the model again to write it anew"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _damaged(path, "is not UTF-8 text", fix) from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise _damaged(path, f"is not valid JSON ({exc.msg} at {where})", fix) from None
+    if not isinstance(summary, dict) or "status" not in summary:
+        raise _damaged(path, "is not the summary of a run (no 'status')", fix)
+    return summary
+
+
+def _read_sweep(sweep_dir: Path) -> Any:
+    """The sweep's Dataset, or one clear problem if sweep.nc is damaged."""
+    from planner.sweep import load_sweep
+
+    try:
+        return load_sweep(sweep_dir)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise _damaged(
+            sweep_dir / "sweep.nc",
+            f"cannot be read as the sweep's netCDF file ({type(exc).__name__}: {exc})",
+            "rerun the same sweep command: the finished cases are kept and sweep.nc is "
+            "written again from them",
+        ) from None
+
+
 def _first_solved_case(sweep_dir: Path) -> Path:
     """The first case folder of a sweep that holds a run (results and summary)."""
-    from planner.errors import InputError, Problem
-
     for case in sorted((sweep_dir / "cases").glob("*")):
         if (case / SUMMARY_FILE).is_file() and (case / "results.nc").is_file():
             return case
