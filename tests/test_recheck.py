@@ -212,9 +212,11 @@ def test_transfer_cost_is_served_compute_times_distance_times_the_rate(national)
 
 def test_emissions_are_grid_import_times_factor_times_weight(national) -> None:
     ds, summary = national
-    emissions = (ds["grid_import_mw"] * ds["timestep_weight_h"]).sum("timestep") * ds[
-        "grid_ef_tco2_per_mwh"
-    ]
+    # the run folder holds the grid factor of every time step (DESIGN.md's contract)
+    assert ds["grid_ef_tco2_per_mwh"].dims == ("site", "year", "timestep")
+    emissions = (ds["grid_import_mw"] * ds["timestep_weight_h"] * ds["grid_ef_tco2_per_mwh"]).sum(
+        "timestep"
+    )
     np.testing.assert_allclose(
         ds["emissions_tco2"], emissions.transpose(*ds["emissions_tco2"].dims), rtol=RTOL
     )

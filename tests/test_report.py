@@ -285,8 +285,8 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
     )
     for lang in LANGS:
         page = render_report(run, lang)
-        # This run has no data folder: the appendix says so instead of listing sources.
-        assert {"en": "is not available on this machine", "zh": "没有本次运行所用的数据目录"}[
+        # This run carries no provenance: the appendix says so instead of listing sources.
+        assert {"en": "carries no record of the sources", "zh": "未记录输入数据的来源"}[
             lang
         ] in page
         assert evil not in page
@@ -599,3 +599,14 @@ def test_run_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
     run = write_run(tmp_path / "run", results, summary, yaml_text)
     assert run.stat().st_mode & 0o777 == 0o777 & ~current_umask()
     assert (run / "summary.json").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_the_appendix_reads_the_sources_from_the_run_folder_alone(tmp_path: Path) -> None:
+    """The run carries its data provenance: the report lists the sources of its inputs
+    after the data folder has gone, and never shows a local data path."""
+    run = make_run_folder(tmp_path / "run")
+    data_dir = tmp_path / "run_data"
+    shutil.rmtree(data_dir)
+    page = render_report(run, "en")
+    assert "sites.csv" in page and "Implementation Opinions on East Data West Computing" in page
+    assert str(data_dir) not in page and str(tmp_path) not in page

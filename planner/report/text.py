@@ -199,18 +199,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "model file this run used, and how the solver did.",
         "zh": "各输入数据表的来源及可信度、本次运行所用模型文件，以及求解情况。",
     },
-    "appendix.data_dir": {"en": "Data folder", "zh": "数据目录"},
-    "appendix.no_data_dir": {
-        "en": "The data folder this run was solved with is not available on this machine, "
-        "so the sources of the inputs cannot be listed here.",
-        "zh": "本机上没有本次运行所用的数据目录，无法列出输入数据的来源。",
+    "appendix.no_provenance": {
+        "en": "This run carries no record of the sources of its inputs (it was solved by an "
+        "earlier version of planner), so they cannot be listed here.",
+        "zh": "本次运行未记录输入数据的来源（由较早版本的 planner 求解），无法在此列出。",
     },
     "appendix.tables": {"en": "Input tables", "zh": "输入数据表"},
     "appendix.table": {"en": "Table", "zh": "数据表"},
     "appendix.rows": {"en": "Rows", "zh": "行数"},
     "appendix.confidence": {"en": "Confidence (rows)", "zh": "可信度（行数）"},
     "appendix.sources_used": {"en": "Sources", "zh": "来源"},
-    "appendix.missing_table": {"en": "not in the data folder", "zh": "数据目录中没有该表"},
     "appendix.bibliography": {"en": "Sources", "zh": "参考来源"},
     "appendix.source_id": {"en": "Id", "zh": "编号"},
     "appendix.issuer": {"en": "Issuer", "zh": "发布机构"},

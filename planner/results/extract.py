@@ -41,7 +41,6 @@ UNITS: dict[str, tuple[str, str]] = {
     "gec_mwh": ("MWh", "green certificates bought"),
     "emissions_tco2": ("tCO2", "emissions of grid imports"),
     "grid_ef_tco2_per_mwh": ("tCO2/MWh", "grid emission factor"),
-    "timestep_weight_h": ("h", "hours of the year each time step represents"),
     "served_eflops": ("EFLOPS", "demand served by each site"),
     "unserved_eflops": ("EFLOPS", "demand not served"),
     "shortfall_total_eflops": ("EFLOPS", "shortfall of the national compute target"),
@@ -169,7 +168,6 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
     if "timestep" not in ef.dims:
         ef = ef.expand_dims(timestep=coords["timestep"], axis=-1)
     out["grid_ef_tco2_per_mwh"] = (syt, ef.transpose(*syt).values)
-    out["timestep_weight_h"] = (("timestep",), np.array([d.weight_h[t] for t in d.timesteps]))
 
     rvcsy = ("region", "service", "rack_class", "site", "year")
     put("served_eflops", m.served_eflops, rvcsy)
