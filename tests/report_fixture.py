@@ -270,6 +270,14 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
         ]
     )
     sol["cost_cny"] = _da(cost, ("component", "year"), "CNY", "undiscounted cost by component")
+    # By site as the model adds it up: every component but the (national) penalty, split
+    # 50 / 30 / 20 % between the sites.
+    share = np.array([0.5, 0.3, 0.2])[None, :, None]
+    by_site = cost[:, None, :] * share
+    by_site[COMPONENTS.index("penalty")] = 0.0
+    sol["site_cost_cny"] = _da(
+        by_site, ("component", "site", "year"), "CNY", "undiscounted cost by site"
+    )
     return sol
 
 

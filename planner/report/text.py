@@ -284,9 +284,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig.cost_component.title": {"en": "Annual cost by component", "zh": "年度成本构成"},
     "fig.cost_hub.title": {"en": "Annual cost by hub", "zh": "各枢纽年度成本"},
     "fig.cost_hub.partial": {
-        "en": "Annual cost by hub: electricity, certificates, carbon and rack O&M "
-        "(investment not split by site)",
-        "zh": "各枢纽年度成本：电费、绿证、碳价与机架运维（投资未按站点拆分）",
+        "en": "Annual cost by hub: not in this run (solved by an earlier version of planner)",
+        "zh": "各枢纽年度成本：本次运行未记录（由较早版本的 planner 求解）",
     },
     "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
     "fig.sweep_lines.title": {
@@ -405,34 +404,17 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 # Marginal-cost unit by constraint name, used when summary.json gives none.
-MARGINAL_UNITS: dict[str, str] = {
-    "total_eflops": "CNY/EFLOPS",
-    "intelligent_eflops": "CNY/EFLOPS",
-    "intelligent_share": "CNY/point",
-    "carbon_cap": "CNY/tCO2",
-    "carbon": "CNY/tCO2",
-    "green_share": "CNY/MWh",
-    "hourly_cfe": "CNY/MWh",
-    "demand": "CNY/EFLOPS",
-}
-
 # The marginal costs a reader looks for first, in this order; the rest follow.
 MARGINAL_ORDER = (
     "total_compute_cny_per_eflops",
-    "total_eflops",
     "intelligent_share_cny_per_point",
-    "intelligent_share",
     "green_share_cny_per_point",
-    "green_share",
     "carbon_cap_cny_per_tco2",
-    "carbon_cap",
 )
 
 
 def marginal_unit(name: str) -> str:
     """Unit of a marginal cost from its name (``..._cny_per_eflops`` -> CNY/EFLOPS)."""
-    if name in MARGINAL_UNITS:
-        return MARGINAL_UNITS[name]
     for suffix, unit_id in (
         ("_cny_per_eflops", "CNY/EFLOPS"),
         ("_cny_per_point", "CNY/point"),
