@@ -111,7 +111,7 @@ def accuracy_study(
             "seconds": sum(v for k, v in summary["timings_s"].items() if k != "highs"),
         }
         if summary["objective_cny"] is not None:
-            plans["full"] = results["racks_new"].sum("year")
+            plans["full"] = results["racks_new_std"].sum("year")
     for name, days in cases.items():
         t0 = time.perf_counter()
         limit = full_time_limit_s if days == "full" else None
@@ -124,7 +124,7 @@ def accuracy_study(
             "seconds": time.perf_counter() - t0,
         }
         if run.summary["objective_cny"] is not None:
-            plans[name] = run.results["racks_new"].sum("year")
+            plans[name] = run.results["racks_new_std"].sum("year")
         print(f"  {name} days: {rows[name]['seconds']:.1f} s", file=sys.stderr)
     ref = "full" if "full" in plans else str(max(days_list))
     if "full" in rows and ref != "full":

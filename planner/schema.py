@@ -457,7 +457,7 @@ INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
     "capex_facility_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "facility capex"),
     "capex_it_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "IT capex"),
-    "load_shape_frac": (
+    "load_shape_rel": (
         ("rack_class", "hour_of_day"),
         "1",
         "hourly IT draw relative to the daily mean",

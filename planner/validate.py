@@ -87,7 +87,7 @@ def migration_change(
     """
     year = int(results["year"].values[0])
     weight = results["timestep_weight_h"]
-    shape = results["load_shape_frac"].sel(rack_class="general")
+    shape = results["load_shape_rel"].sel(rack_class="general")
     pue = results["pue"]
     ef = results["grid_ef_tco2_per_mwh"].sel(site=destination_site, year=year)
     origin = float((weight * pue.sel(site=origin_site) * shape).sum()) * origin_ef_tco2_per_mwh

@@ -182,8 +182,8 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
 
     t_dims = ("site", "year", "timestep")
     sol = xr.Dataset(coords={k: ds[k] for k in ("site", "rack_class", "year", "timestep")})
-    sol["racks_new"] = _da(new, ("site", "rack_class", "year"), "std_rack", "new racks")
-    sol["racks_total"] = _da(total, ("site", "rack_class", "year"), "std_rack", "racks in use")
+    sol["racks_new_std"] = _da(new, ("site", "rack_class", "year"), "std_rack", "new racks")
+    sol["racks_total_std"] = _da(total, ("site", "rack_class", "year"), "std_rack", "racks in use")
     sol["compute_eflops"] = _da(compute, ("site", "rack_class", "year"), "EFLOPS", "compute")
     sol["facility_load_mw"] = _da(load, t_dims, "MW", "facility load")
     sol["grid_import_mw"] = _da(grid, t_dims, "MW", "grid import")

@@ -151,7 +151,7 @@ def _mixed_supply_case():
         hydro_availability_frac=rng.uniform(0.3, 1, 8),
         price_multiplier=[0.4, 0.8, 1.5, 1.2, 0.5, 1.0, 1.6, 0.9],
         pue=rng.uniform(1.1, 1.4, 8),
-        load_shape_frac=rng.uniform(0.6, 1.0, 8),
+        load_shape_rel=rng.uniform(0.6, 1.0, 8),
         tech_capex_cny_per_kw=[[300.0], [400.0], [200.0]],
         tech_capex_cny_per_kwh=[[0.0], [0.0], [50.0]],
     )
@@ -172,11 +172,11 @@ def test_energy_balance_closes_and_load_matches_the_inputs():
     np.testing.assert_allclose(supply, sol.facility_load_mw, atol=1e-7)
     # independent of the model: racks x kW x utilisation x shape x PUE
     load = (
-        sol.racks_total.sum("rack_class")
+        sol.racks_total_std.sum("rack_class")
         * 2.0
         / 1000
         * 0.5
-        * ds.load_shape_frac.sel(rack_class="general")
+        * ds.load_shape_rel.sel(rack_class="general")
         * ds.pue
     ).transpose("site", "year", "timestep")
     np.testing.assert_allclose(sol.facility_load_mw, load, rtol=1e-12)
@@ -218,8 +218,8 @@ def test_stock_retires_and_counts_towards_the_target():
     # in 2025 the stock has retired and a second module replaces it
     assert sol.build_modules.sel(year=2024).sum() == 1
     assert sol.build_modules.sel(year=2025).sum() == 1
-    assert float(sol.racks_total.sel(year=2024).sum()) == pytest.approx(300.0)
-    assert float(sol.racks_total.sel(year=2025).sum()) == pytest.approx(200.0)
+    assert float(sol.racks_total_std.sel(year=2024).sum()) == pytest.approx(300.0)
+    assert float(sol.racks_total_std.sel(year=2025).sum()) == pytest.approx(200.0)
     assert float(sol.compute_eflops.sel(year=2025).sum()) == pytest.approx(2.0)
 
 

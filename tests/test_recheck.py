@@ -52,8 +52,8 @@ def _stock_compute(ds: xr.Dataset) -> xr.DataArray:
 
 
 def _in_service_new(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
-    """New racks in service and their EFLOPS in each year, from racks_new by build year."""
-    built = ds["racks_new"].rename(year="build_year")
+    """New racks in service and their EFLOPS in each year, from racks_new_std by build year."""
+    built = ds["racks_new_std"].rename(year="build_year")
     eflops = ds["eflops_per_std_rack"].rename(year="build_year")
     alive = (built["build_year"] <= ds["year"]) & (
         built["build_year"] + ds["lifetime_years"] > ds["year"]
@@ -78,12 +78,12 @@ def test_racks_and_compute_follow_from_stock_and_builds(national) -> None:
     new_racks, new_compute = _in_service_new(ds)
     racks = _in_service_stock(ds) + new_racks
     np.testing.assert_allclose(
-        ds["racks_total"], racks.transpose(*ds["racks_total"].dims), rtol=RTOL
+        ds["racks_total_std"], racks.transpose(*ds["racks_total_std"].dims), rtol=RTOL
     )
     compute = (_stock_compute(ds) + new_compute).transpose(*ds["compute_eflops"].dims)
     np.testing.assert_allclose(ds["compute_eflops"], compute, rtol=RTOL, atol=1e-9)
     # Build modules are whole: new racks are a multiple of the module size.
-    modules = ds["racks_new"] / ds["module_std_racks"]
+    modules = ds["racks_new_std"] / ds["module_std_racks"]
     np.testing.assert_allclose(modules, np.round(modules), atol=1e-6)
 
 
@@ -129,20 +129,20 @@ def test_targets_hold_up_to_reported_shortfall(national) -> None:
 
 def test_site_limits_hold(national) -> None:
     ds, _ = national
-    assert bool((ds["racks_total"].sum("rack_class") <= ds["rack_limit_std"] * (1 + RTOL)).all())
+    assert bool((ds["racks_total_std"].sum("rack_class") <= ds["rack_limit_std"] * (1 + RTOL)).all())
     assert bool((ds["grid_import_mw"] <= ds["grid_limit_mw"] * (1 + RTOL) + 1e-6).all())
     new_allowed = ds["new_build_allowed"].astype(bool)
-    assert float(ds["racks_new"].where(~new_allowed, 0).sum()) == 0
+    assert float(ds["racks_new_std"].where(~new_allowed, 0).sum()) == 0
 
 
 def test_facility_load_is_racks_times_power_times_pue(national) -> None:
     ds, _ = national
     it_mw = (
-        ds["racks_total"]
+        ds["racks_total_std"]
         * ds["it_kw_per_std_rack"]
         / 1000
         * ds["utilisation_frac"]
-        * ds["load_shape_frac"]
+        * ds["load_shape_rel"]
     ).sum("rack_class")
     load = (it_mw * ds["pue"]).transpose(*ds["facility_load_mw"].dims)
     np.testing.assert_allclose(ds["facility_load_mw"], load, rtol=RTOL)

@@ -62,7 +62,7 @@ def fingerprint(results, summary) -> dict:
     """What must not change by accident: the objective, the headline figures, the builds."""
     keys = ("total_eflops", "intelligent_eflops", "racks_total_std", "emissions_tco2",
             "energy_mwh", "green_share", "cost_cny")  # fmt: skip
-    racks = results["racks_new"].to_series()
+    racks = results["racks_new_std"].to_series()
     return {
         "objective_cny": summary["objective_cny"],
         "per_year": {y: {k: row[k] for k in keys} for y, row in summary["per_year"].items()},

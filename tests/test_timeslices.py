@@ -32,7 +32,7 @@ def _hourly_inputs(n_sites: int = 2, seed: int = 1) -> xr.Dataset:
                 ("site", "hour"),
                 np.vstack([np.where(hod < 8, 0.5, 1.25)] * n_sites),
             ),
-            "load_shape_frac": (("rack_class", "hour_of_day"), np.ones((1, 24)) * 0.9),
+            "load_shape_rel": (("rack_class", "hour_of_day"), np.ones((1, 24)) * 0.9),
             "grid_limit_mw": ("site", np.full(n_sites, 100.0)),
         },
         coords={
@@ -85,7 +85,7 @@ def test_hour_of_day_variables_follow_the_clock() -> None:
     out = select_timesteps(_hourly_inputs(), 4)
     hod = out["timestep_hour_of_day"].values
     np.testing.assert_array_equal(out["price_multiplier"].values[0], np.where(hod < 8, 0.5, 1.25))
-    assert out["load_shape_frac"].dims == ("rack_class", "timestep")
+    assert out["load_shape_rel"].dims == ("rack_class", "timestep")
     # Non-hourly variables pass through untouched; constant columns stay constant.
     assert float(out["grid_limit_mw"].sum()) == 200.0
     assert float(abs(out["hydro_availability_frac"]).max()) == 0.0
@@ -122,7 +122,7 @@ def test_days_shipped_in_the_data_folder_are_read(tmp_path, monkeypatch) -> None
     hourly = {
         v: chosen[v].values for v in chosen.data_vars if chosen[v].dims == ("site", "timestep")
     }
-    hourly.pop("load_shape_frac", None)
+    hourly.pop("load_shape_rel", None)
     write_timeslices(
         tmp_path / SHIPPED_DIR / cache_file_name(inputs, 5),
         hourly,

@@ -77,7 +77,7 @@ def test_migration_cases_have_the_published_sign_and_size(national, table) -> No
     assert 0.15 < mongolia["model"] < 0.30
     # by hand: the load's facility energy at each end, times the grid factor
     w = results["timestep_weight_h"].values
-    shape = results["load_shape_frac"].sel(rack_class="general").values
+    shape = results["load_shape_rel"].sel(rack_class="general").values
     pue_o = results["pue"].sel(site="yrd_demo").values
     pue_d = results["pue"].sel(site="tianfu").values
     ef_d = results["grid_ef_tco2_per_mwh"].sel(site="tianfu", year=2024).values

@@ -103,7 +103,7 @@ def tiny_inputs(
             "refresh_eflops_per_std_rack": full(("rack_class", "refresh_year"), 0.01),
             "capex_facility_cny_per_std_rack": full(("rack_class", "year"), 1000.0),
             "capex_it_cny_per_std_rack": full(("rack_class", "year"), 1000.0),
-            "load_shape_frac": full(("rack_class", "timestep"), 1.0),
+            "load_shape_rel": full(("rack_class", "timestep"), 1.0),
             "stock_racks_std": full(("site", "rack_class", "vintage"), 0.0),
             "stock_eflops_per_std_rack": full(("site", "rack_class", "vintage"), 0.005),
             "target_total_eflops": full(("year",), 2.5),

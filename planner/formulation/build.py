@@ -152,7 +152,7 @@ class ModelData:
     stock_eflops_in_service: dict  # (site, class, year) -> EFLOPS, servers renewed
     new_eflops_per_std_rack: dict  # (class, build year, year) -> EFLOPS per rack
     load_mw_per_std_rack: np.ndarray  # (site, class, timestep) [MW]
-    annual_mwh_per_std_rack: dict  # (site, class) -> MWh/yr
+    annual_mwh_per_std_rack: dict  # (site, class) -> MWh/year
     stock_load_mw: np.ndarray  # (site, year, timestep): load of the existing racks [MW]
     objective_scale_cny: float = OBJECTIVE_SCALE_CNY
 

@@ -47,10 +47,10 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             return ef[s, y] * m.grid_energy_mwh[s, y]
 
     m.emissions_tco2 = pyo.Expression(
-        m.SITES, m.YEARS, rule=emissions, doc="emissions of grid imports [tCO2/yr]"
+        m.SITES, m.YEARS, rule=emissions, doc="emissions of grid imports [tCO2/year]"
     )
     m.carbon_excess_tco2 = pyo.Var(
-        m.YEARS, domain=pyo.NonNegativeReals, doc="emissions above the cap [tCO2/yr]"
+        m.YEARS, domain=pyo.NonNegativeReals, doc="emissions above the cap [tCO2/year]"
     )
 
     m.CAP_YEARS = pyo.Set(

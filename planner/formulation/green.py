@@ -68,10 +68,10 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             for s in hub_sites[h]
             for c in d.rack_classes
         ),
-        doc="energy of new capacity in the hub [MWh/yr]",
+        doc="energy of new capacity in the hub [MWh/year]",
     )
     m.gec_mwh = pyo.Var(
-        m.HUB_SITES, m.YEARS, domain=pyo.NonNegativeReals, doc="green certificates [MWh/yr]"
+        m.HUB_SITES, m.YEARS, domain=pyo.NonNegativeReals, doc="green certificates [MWh/year]"
     )
 
     @m.Constraint(m.HUB_SITES, m.YEARS, doc="certificates <= grid purchases [MWh]")
@@ -85,10 +85,10 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             m.facility_energy_mwh[s, y] - m.grid_energy_mwh[s, y] + m.gec_mwh[s, y]
             for s in hub_sites[h]
         ),
-        doc="green supply of the hub [MWh/yr]",
+        doc="green supply of the hub [MWh/year]",
     )
     m.green_shortfall_mwh = pyo.Var(
-        m.HUBS, m.YEARS, domain=pyo.NonNegativeReals, doc="green shortfall [MWh/yr]"
+        m.HUBS, m.YEARS, domain=pyo.NonNegativeReals, doc="green shortfall [MWh/year]"
     )
 
     m.GREEN_YEARS = pyo.Set(
@@ -147,7 +147,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
         return linear([1.0, *(-c for c in coefs)], [m.cfe_matched_mw[s, y, t], *variables]) <= 0.0
 
     m.cfe_shortfall_mwh = pyo.Var(
-        m.HUBS, m.CFE_YEARS, domain=pyo.NonNegativeReals, doc="hourly CFE shortfall [MWh/yr]"
+        m.HUBS, m.CFE_YEARS, domain=pyo.NonNegativeReals, doc="hourly CFE shortfall [MWh/year]"
     )
 
     @m.Constraint(m.HUBS, m.CFE_YEARS, doc="hourly matched carbon-free share [MWh]")

@@ -4,7 +4,7 @@ As in Switch (``Cost_Components_Per_Period.append``) and GenX (``add_to_expressi
 each family adds its own contributions; no module lists another family's variables:
 
 - :func:`add_site_cost` registers a family's part of a cost component at each site, a
-  rule ``(site, year) -> expression`` [CNY/yr, undiscounted]; :func:`add_cost` a part
+  rule ``(site, year) -> expression`` [CNY/year, undiscounted]; :func:`add_cost` a part
   that belongs to no site (the shortfall penalties of national targets), a rule
   ``year -> expression``;
 - :func:`add_supply` registers a family's hourly supply into the site, a rule
@@ -68,12 +68,12 @@ class LinkingTerms:
 
 
 def add_site_cost(m: pyo.ConcreteModel, component: str, rule: Callable[[Any, int], Any]) -> None:
-    """Add ``rule(site, year)`` [CNY/yr] to the cost component ``component`` at each site."""
+    """Add ``rule(site, year)`` [CNY/year] to the cost component ``component`` at each site."""
     m.planner_links.site_costs[component].append(rule)
 
 
 def add_cost(m: pyo.ConcreteModel, component: str, rule: Callable[[int], Any]) -> None:
-    """Add ``rule(year)`` [CNY/yr], a cost of no site, to the component ``component``."""
+    """Add ``rule(year)`` [CNY/year], a cost of no site, to the component ``component``."""
     m.planner_links.costs[component].append(rule)
 
 
@@ -120,7 +120,7 @@ def close(m: pyo.ConcreteModel) -> None:
         m.SITES,
         m.YEARS,
         rule=lambda m, k, s, y: total([rule(s, y) for rule in links.site_costs[k]]),
-        doc="undiscounted cost by component at the site [CNY/yr]",
+        doc="undiscounted cost by component at the site [CNY/year]",
     )
 
     def component(m, k, y):
@@ -131,7 +131,7 @@ def close(m: pyo.ConcreteModel) -> None:
         m.COST_COMPONENTS,
         m.YEARS,
         rule=component,
-        doc="undiscounted cost by component [CNY/yr]",
+        doc="undiscounted cost by component [CNY/year]",
     )
     scale = d.objective_scale_cny
     m.total_cost = pyo.Objective(

@@ -23,7 +23,7 @@ def load_mw_per_std_rack(inputs: xr.Dataset) -> np.ndarray:
     service) and :math:`\\phi` the load shape (daily mean 1).
     """
     kw = scalar(inputs, "it_kw_per_std_rack")
-    lam = inputs["pue"] * inputs["load_shape_frac"] * inputs["utilisation_frac"] * (kw / 1000.0)
+    lam = inputs["pue"] * inputs["load_shape_rel"] * inputs["utilisation_frac"] * (kw / 1000.0)
     return lam.transpose("site", "rack_class", "timestep").values
 
 
@@ -220,7 +220,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
         rule=lambda m, s, y: linear(
             [d.weight_h[t] for t in d.timesteps], [m.grid_import_mw[s, y, t] for t in d.timesteps]
         ),
-        doc="grid energy imported [MWh/yr]",
+        doc="grid energy imported [MWh/year]",
     )
     m.hydro_energy_mwh = pyo.Expression(
         m.HYDRO_SITES,
@@ -228,7 +228,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
         rule=lambda m, s, y: linear(
             [d.weight_h[t] for t in d.timesteps], [m.hydro_mw[s, y, t] for t in d.timesteps]
         ),
-        doc="hydro energy [MWh/yr]",
+        doc="hydro energy [MWh/year]",
     )
     m.facility_energy_mwh = pyo.Expression(
         m.SITES,
@@ -236,7 +236,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
         rule=lambda m, s, y: sum(
             d.annual_mwh_per_std_rack[s, c] * m.racks_total_std[s, c, y] for c in d.rack_classes
         ),
-        doc="facility energy [MWh/yr]",
+        doc="facility energy [MWh/year]",
     )
 
     r = d.discount_rate_frac

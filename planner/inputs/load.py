@@ -52,7 +52,7 @@ MODEL_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "1",
         "hourly-matched carbon-free share target of new hub capacity (0: off)",
     ),
-    "carbon_cap_tco2": (("year",), "tCO2", "national carbon cap (inf: no cap)"),
+    "carbon_cap_tco2": (("year",), "tCO2/year", "national carbon cap (inf: no cap)"),
     "carbon_price_cny_per_tco2": ((), "CNY/tCO2", "carbon price on grid emissions"),
 }
 
@@ -78,7 +78,7 @@ _FROM_TABLE: dict[str, tuple[str, str, float | None]] = {
     "site_name_zh": ("sites", "name_zh", None),
     "site_lat_deg": ("sites", "lat_deg", None),
     "site_lon_deg": ("sites", "lon_deg", None),
-    "load_shape_frac": ("load_shapes", "load_frac", None),
+    "load_shape_rel": ("load_shapes", "load_frac", None),
     "stock_racks_std": ("stock", "racks_std", 0.0),
     "tech_capex_cny_per_kw": ("technologies", "capex_cny_per_kw", None),
     "tech_capex_cny_per_kwh": ("technologies", "capex_cny_per_kwh", None),
@@ -346,7 +346,7 @@ def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[in
 
     # load_shapes.csv gives each hour's draw relative to the daily peak; rescale to a daily
     # mean of 1 so that utilisation_frac stays the average draw of an installed rack.
-    ds["load_shape_frac"] = ds["load_shape_frac"] / ds["load_shape_frac"].mean("hour_of_day")
+    ds["load_shape_rel"] = ds["load_shape_rel"] / ds["load_shape_rel"].mean("hour_of_day")
 
     # Hubs: east/west and national-hub flag of each site.
     hubs = tables["hubs"].set_index("hub")

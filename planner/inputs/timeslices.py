@@ -66,15 +66,15 @@ def select_timesteps(inputs: xr.Dataset, days: int | Literal["full"]) -> xr.Data
         hourly, weight_h, day, method = _cached_representative_days(inputs, int(days))
     hour_of_day = np.tile(np.arange(HOURS_PER_DAY), len(weight_h) // HOURS_PER_DAY)
 
-    out = inputs.drop_vars([*_hourly_vars(inputs), "load_shape_frac"]).drop_dims("hour")
+    out = inputs.drop_vars([*_hourly_vars(inputs), "load_shape_rel"]).drop_dims("hour")
     ts = np.arange(len(weight_h))
     out = out.assign_coords(timestep=ts)
     for name, values in hourly.items():
         out[name] = (("site", "timestep"), values, inputs[name].attrs)
-    out["load_shape_frac"] = (
-        (inputs["load_shape_frac"].sel(hour_of_day=xr.DataArray(hour_of_day, dims="timestep")))
+    out["load_shape_rel"] = (
+        (inputs["load_shape_rel"].sel(hour_of_day=xr.DataArray(hour_of_day, dims="timestep")))
         .drop_vars("hour_of_day", errors="ignore")
-        .assign_attrs(inputs["load_shape_frac"].attrs)
+        .assign_attrs(inputs["load_shape_rel"].attrs)
     )
     out["timestep_weight_h"] = (
         "timestep",

@@ -393,7 +393,7 @@ def site_map_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     lon = ds["site_lon_deg"].values.astype(float)
     lat = ds["site_lat_deg"].values.astype(float)
     names = site_labels(ds, lang)
-    new = _values(ds["racks_new"].sum("year"), "site", "rack_class")
+    new = _values(ds["racks_new_std"].sum("year"), "site", "rack_class")
     max_new = float(new.max()) if new.size else 0.0
     max_px = 60.0
     sizeref = 2.0 * max_new / max_px**2 if max_new > 0 else 1.0
@@ -502,7 +502,7 @@ def _hub_year_x(ds: xr.Dataset, hubs: list[str], lang: str) -> list[list[str]]:
 def racks_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`racks_by_hub`."""
     text.check_lang(lang)
-    new = by_hub(ds["racks_new"], ds)
+    new = by_hub(ds["racks_new_std"], ds)
     hubs = _strings(new["hub"])
     x = _hub_year_x(ds, hubs, lang)
     # Years outer, hubs inner: the order of the category axis.
@@ -524,7 +524,7 @@ def racks_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
         barmode="stack",
         height=460,
         xaxis=_axis(t("axis.hub", lang)),
-        yaxis=_axis(text.axis_title("racks_new", ds["racks_new"].attrs, lang), tickformat=",~s"),
+        yaxis=_axis(text.axis_title("racks_new_std", ds["racks_new_std"].attrs, lang), tickformat=",~s"),
     )
     return {"data": data, "layout": layout}
 
@@ -652,7 +652,7 @@ def dispatch_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> 
         return (sign * np.round(values, DISPATCH_DECIMALS)).astype(np.float32)
 
     # The first site shown: the one with the most new racks (where the plan builds most).
-    start = int(np.argmax(ds["racks_new"].sum(("rack_class", "year")).values)) if sites else 0
+    start = int(np.argmax(ds["racks_new_std"].sum(("rack_class", "year")).values)) if sites else 0
     per_site = len(supply) + len(sinks) + 1
     blocks = []
     for name, key, colour in supply:

@@ -316,8 +316,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend.discharge": {"en": "Battery discharge", "zh": "储能放电"},
     "legend.curtailment": {"en": "Curtailment", "zh": "弃电"},
     # --- variables (long names for axes) -------------------------------------------
-    "var.racks_new": {"en": "New racks", "zh": "新建机架"},
-    "var.racks_total": {"en": "Racks in use", "zh": "在用机架"},
+    "var.racks_new_std": {"en": "New racks", "zh": "新建机架"},
+    "var.racks_total_std": {"en": "Racks in use", "zh": "在用机架"},
     "var.compute_eflops": {"en": "Computing power", "zh": "算力"},
     "var.target_total_eflops": {"en": "Computing power", "zh": "算力"},
     "var.energy_mix_mwh": {"en": "Energy", "zh": "电量"},
@@ -403,7 +403,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "unit.MW/std_rack": {"en": "MW per standard rack", "zh": "兆瓦/标准机架"},
 }
 
-# Marginal-cost unit by constraint name, used when summary.json gives none.
 # The marginal costs a reader looks for first, in this order; the rest follow.
 MARGINAL_ORDER = (
     "total_compute_cny_per_eflops",

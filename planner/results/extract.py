@@ -9,9 +9,9 @@ import xarray as xr
 # name: (units, long_name)
 UNITS: dict[str, tuple[str, str]] = {
     "build_modules": ("module", "new build modules"),
-    "racks_new": ("std_rack", "new racks built in the year"),
-    "racks_total": ("std_rack", "racks in service"),
-    "eflops_per_rack": ("EFLOPS/std_rack", "average compute per rack in service"),
+    "racks_new_std": ("std_rack", "new racks built in the year"),
+    "racks_total_std": ("std_rack", "racks in service"),
+    "mean_eflops_per_std_rack": ("EFLOPS/std_rack", "average compute per rack in service"),
     "compute_eflops": ("EFLOPS", "compute in service"),
     "compute_new_eflops": ("EFLOPS", "compute in service of racks built under the plan"),
     "served_site_eflops": ("EFLOPS", "demand served at the site (its occupied compute)"),
@@ -38,21 +38,21 @@ UNITS: dict[str, tuple[str, str]] = {
     "battery_power_mw": ("MW", "battery power in service"),
     "battery_energy_mwh": ("MWh", "battery energy in service"),
     "hydro_contract_mw": ("MW", "hydro contract"),
-    "gec_mwh": ("MWh", "green certificates bought"),
-    "emissions_tco2": ("tCO2", "emissions of grid imports"),
+    "gec_mwh": ("MWh/year", "green certificates bought"),
+    "emissions_tco2": ("tCO2/year", "emissions of grid imports"),
     "grid_ef_tco2_per_mwh": ("tCO2/MWh", "grid emission factor"),
     "served_eflops": ("EFLOPS", "demand served by each site"),
     "unserved_eflops": ("EFLOPS", "demand not served"),
     "shortfall_total_eflops": ("EFLOPS", "shortfall of the national compute target"),
     "shortfall_intelligent_eflops": ("EFLOPS", "shortfall of the intelligent share target"),
-    "green_shortfall_mwh": ("MWh", "shortfall of the green share target"),
+    "green_shortfall_mwh": ("MWh/year", "shortfall of the green share target"),
     "cfe_matched_mw": ("MW", "hourly matched carbon-free supply of new capacity"),
-    "cfe_shortfall_mwh": ("MWh", "shortfall of the hourly matched carbon-free target"),
-    "carbon_excess_tco2": ("tCO2", "emissions above the cap"),
-    "cost_cny": ("CNY", "undiscounted cost by component and year"),
-    "site_cost_cny": ("CNY", "undiscounted cost by component, site and year (penalties: none)"),
-    "green_supply_mwh": ("MWh", "green supply of the hub"),
-    "new_capacity_energy_mwh": ("MWh", "energy of new capacity in the hub"),
+    "cfe_shortfall_mwh": ("MWh/year", "shortfall of the hourly matched carbon-free target"),
+    "carbon_excess_tco2": ("tCO2/year", "emissions above the cap"),
+    "cost_cny": ("CNY/year", "undiscounted cost by component"),
+    "site_cost_cny": ("CNY/year", "undiscounted cost by component and site (penalties: none)"),
+    "green_supply_mwh": ("MWh/year", "green supply of the hub"),
+    "new_capacity_energy_mwh": ("MWh/year", "energy of new capacity in the hub"),
     "green_share": ("1", "share of the new capacity's energy met by green supply (<= 1)"),
     "discount_factor": ("1", "discount factor of the year"),
 }
@@ -116,15 +116,15 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
     syt = ("site", "year", "timestep")
     sy = ("site", "year")
     put("build_modules", m.build_modules, scy)
-    put("racks_new", m.racks_new_std, scy)
-    put("racks_total", m.racks_total_std, scy)
+    put("racks_new_std", m.racks_new_std, scy)
+    put("racks_total_std", m.racks_total_std, scy)
     put("compute_eflops", m.compute_eflops, scy)
     put("compute_new_eflops", m.compute_new_eflops, scy)
     put("idle_stock_eflops", m.idle_stock_eflops, scy)
-    racks = out["racks_total"][1]
+    racks = out["racks_total_std"][1]
     compute = out["compute_eflops"][1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["eflops_per_rack"] = (scy, np.where(racks > 0, compute / racks, 0.0))
+        out["mean_eflops_per_std_rack"] = (scy, np.where(racks > 0, compute / racks, 0.0))
     put("total_compute_eflops", m.total_compute_eflops, ("year",))
     if hasattr(m, "campus_phases"):
         put("campus_phases", m.campus_phases, sy)

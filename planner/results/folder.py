@@ -38,8 +38,8 @@ MODEL_FILE = "model.yaml"
 
 # Tidy tables written next to results.nc: file stem -> (variable, dims to keep).
 TABLES: dict[str, tuple[str, ...]] = {
-    "racks_new": ("racks_new",),
-    "racks_total": ("racks_total",),
+    "racks_new_std": ("racks_new_std",),
+    "racks_total_std": ("racks_total_std",),
     "compute_eflops": ("compute_eflops",),
     "capacity_mw": (
         "solar_capacity_mw",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # A shortfall of at most this fraction of the year's national figure in its unit
 # (compute in service, energy, emissions), plus this absolute amount, is round-off, not
 # a missed target: an integer module costs more than the penalty of so small a
-# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/yr for a 500-rack module).
+# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/year for a 500-rack module).
 SHORTFALL_TOL = 1e-6
 SHORTFALL_TOL_FRAC = 1e-6
 # A limit counts as binding when the solution is within this fraction of it.
@@ -96,7 +96,7 @@ def binding_limits(results: xr.Dataset) -> list[dict[str, Any]]:
         return (limit > 0) & (value >= limit * (1 - BINDING_TOL_FRAC) - 1e-6)
 
     checks = [
-        ("rack_limit_std", results["racks_total"].sum("rack_class"), "racks"),
+        ("rack_limit_std", results["racks_total_std"].sum("rack_class"), "racks"),
         ("solar_limit_mw", results.get("solar_capacity_mw"), "solar capacity"),
         ("wind_limit_mw", results.get("wind_capacity_mw"), "wind capacity"),
         ("hydro_limit_mw", results.get("hydro_contract_mw"), "hydro contract"),
@@ -106,7 +106,7 @@ def binding_limits(results: xr.Dataset) -> list[dict[str, Any]]:
     prev = {y: (years[i - 1] if i else int(results["base_year"])) for i, y in enumerate(years)}
     gap = xr.DataArray([y - prev[y] for y in years], coords={"year": years}, dims="year")
     build_limit = results["build_limit_std_per_year"] * gap
-    built = results["racks_new"].sum("rack_class")
+    built = results["racks_new_std"].sum("rack_class")
     checks.append(("build_limit_std_per_year", built, "build rate"))
     for limit_name, value, label in checks:
         if value is None:
@@ -181,8 +181,8 @@ def summarise(
             # converts, for reporting only.
             "intelligent_eflops_fp16": intelligent * fp16_per_fp32,
             "intelligent_share": intelligent / total if total else None,
-            "racks_total_std": _year_float(results["racks_total"], y),
-            "racks_new_std": _year_float(results["racks_new"], y),
+            "racks_total_std": _year_float(results["racks_total_std"], y),
+            "racks_new_std": _year_float(results["racks_new_std"], y),
             "emissions_tco2": _year_float(results["emissions_tco2"], y),
             "energy_mwh": float(results["energy_mix_mwh"].sel(year=y).sum()),
             # The rule applies to every hub: the headline is the lowest hub's share, so it
