@@ -26,11 +26,11 @@ from planner import schema
 from planner.errors import Problem
 from planner.inputs.checks import (
     check_all,
-    check_consistency,
     check_model_files,
     check_profiles,
     read_tables,
 )
+from planner.inputs.rules import RULES, check_rules
 
 # --------------------------------------------------------------------------- helpers
 
@@ -271,8 +271,26 @@ def test_problem_renders_place(fixture_data: Path) -> None:
 def test_consistency_needs_every_site(fixture_data: Path) -> None:
     tables, _ = read_tables(fixture_data)
     tables["site_limits"] = tables["site_limits"].iloc[1:]
-    problem = find(check_consistency(tables), "site_limits.csv", None, "site")
+    problem = find(check_rules(tables), "site_limits.csv", None, "site")
     assert "s_east" in problem.message
+
+
+def test_rules_are_named_and_documented() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(set(names)) == len(names)
+    for rule in RULES:
+        assert rule.doc, f"{rule.name} has no docstring naming the rule"
+        assert set(rule.needs) <= set(schema.TABLES), rule.name
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_a_rule_reads_only_the_tables_it_needs(fixture_data: Path, rule) -> None:
+    # A rule runs when the tables its Rule names are clean; one that read another table
+    # would fail when that table had a problem (and the reader left it out).
+    tables, _ = read_tables(fixture_data)
+    assert rule.check({name: tables[name] for name in rule.needs}) == []
+    for name in rule.needs:  # without one of them the rule is skipped
+        assert check_rules({k: v for k, v in tables.items() if k != name}) == []
 
 
 # --------------------------------------------------------------------------- profiles
