@@ -448,7 +448,7 @@ def data_check(data_dir: Path, models_dir: Path) -> None:
     Reports every problem at once (file, line, column, what would be valid); exit
     status 2 if there is any.
     """
-    from planner.inputs.checks import check_all
+    from planner.model_checks import check_all
 
     problems = check_all(data_dir, models_dir if models_dir.exists() else None)
     if problems:
@@ -474,8 +474,8 @@ def data_profiles(data_dir: Path, seed: int) -> None:
     profile, its annual mean GHI against the profile's, the solar full-load hours
     against the published figure, and the wind full-load hours against their target.
     """
-    from planner.inputs.checks import read_tables
     from planner.inputs.profiles import calibration_table, generate_profiles, write_profiles
+    from planner.inputs.tables import read_tables
 
     tables, problems = read_tables(data_dir)
     problems = [p for p in problems if Path(p.file).stem in ("sites", "site_energy", "climate")]

@@ -24,13 +24,9 @@ from conftest import (
 
 from planner import schema
 from planner.errors import Problem
-from planner.inputs.checks import (
-    check_all,
-    check_model_files,
-    check_profiles,
-    read_tables,
-)
 from planner.inputs.rules import RULES, check_rules
+from planner.inputs.tables import check_profiles, read_tables
+from planner.model_checks import check_all, check_model_files
 
 # --------------------------------------------------------------------------- helpers
 
@@ -390,6 +386,19 @@ def test_model_target_overrides_cover_missing_targets(fixture_data: Path, tmp_pa
     write_model(models / "ok.yaml", fixture_data, "target:\n  total_eflops: {2025: 50}\n")
     problem = find(check_model_files(models), "ok.yaml", None, "years")
     assert "intelligent_share, green_share_new_hub" in problem.message
+
+
+def test_model_years_not_after_the_base_year(fixture_data: Path, tmp_path: Path) -> None:
+    # The same rule as load_inputs' (planner.inputs.rules.plan_years_after_base_year),
+    # blamed on the model file.
+    models = tmp_path / "models"
+    path = models / "old.yaml"
+    path.parent.mkdir()
+    path.write_text(f"scenario: old\ndata_dir: {fixture_data}\nyears: [2023, 2024]\n")
+    problems = [p for p in check_model_files(models) if "base year" in p.message]
+    (problem,) = problems
+    assert (Path(problem.file).name, problem.column) == ("old.yaml", "years")
+    assert "years 2023 are not after the base year 2023 (params.csv)" in problem.message
 
 
 def test_model_files_in_check_all(fixture_data: Path, tmp_path: Path) -> None:

@@ -1,8 +1,15 @@
 """Model files against their data, and ``planner data check``'s whole pass.
 
-The table reader (:mod:`planner.inputs.tables`) checks each file alone, the rules of
-:mod:`planner.inputs.rules` what spans tables; :func:`check_model_files` checks each model
-file against the data it names, :func:`check_all` everything at once.
+:func:`check_model_files` parses every model file of a folder (:mod:`planner.model_file`)
+and checks it against the data it names: the per-year tables cover its years
+(:func:`planner.inputs.rules.year_gaps`), which come after the base year
+(:func:`planner.inputs.rules.plan_years_after_base_year`). A problem the model file's
+validation reports without a line is placed on the line of its key in the YAML text.
+
+:func:`check_all` is ``planner data check``: every problem of the data folder (each table
+alone, :mod:`planner.inputs.tables`; the rules that span tables,
+:mod:`planner.inputs.rules`; the profile file) and of the model files, at once, each
+with its file, line and column.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from planner.errors import InputError, Problem
 from planner.inputs.rules import (
@@ -22,34 +30,19 @@ from planner.inputs.rules import (
 )
 from planner.inputs.tables import (
     PROFILES_FILE,
-    check_profile_values,
     check_profiles,
     few,
     located,
     no_folder,
-    read_profiles,
     read_tables,
 )
-
-__all__ = [
-    "PROFILES_FILE",
-    "check_all",
-    "check_model_files",
-    "check_profile_values",
-    "check_profiles",
-    "located",
-    "read_profiles",
-    "read_tables",
-]
-
+from planner.model_file import ModelFile, parse_model, read_model_raw
 
 # --------------------------------------------------------------------------- model files
 
 
 def _yaml_line(text: str, dotted: str | None) -> int | None:
     """1-based line of the deepest key of ``dotted`` found in the YAML ``text``."""
-    import yaml
-
     if not dotted:
         return None
     try:
@@ -74,8 +67,6 @@ def check_model_files(models_dir: Path, data_dir: Path | None = None) -> list[Pr
 
     ``data_dir`` overrides each model's own ``data_dir`` (resolved against the model file).
     """
-    from planner.model_file import parse_model, read_model_raw
-
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         return [Problem(str(models_dir), None, None, "the models folder does not exist")]
@@ -111,7 +102,9 @@ def check_model_files(models_dir: Path, data_dir: Path | None = None) -> list[Pr
     return problems
 
 
-def _model_year_problems(model, file: str, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+def _model_year_problems(
+    model: ModelFile, file: str, tables: dict[str, pd.DataFrame]
+) -> list[Problem]:
     problems = []
     targets = given_targets(model)
     covered = covered_years(tables)
