@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from planner.cli_common import EXIT_NOT_SOLVED, console, friendly, out
 from planner.errors import InputError, Problem
-from planner.model_file import DEFAULT_MODEL, RANGES
+from planner.model_file import DAYS_RANGE, DEFAULT_MODEL, RANGES, valid_days
 
 if TYPE_CHECKING:
     from planner.run import Run
@@ -37,7 +37,7 @@ def _parse_hours(value: str | None) -> int | str | None:
     for suffix in ("-days", "days", "-day", "day"):
         number = number.removesuffix(suffix)
     number = number.strip()
-    if number.isdigit() and 1 <= int(number) <= 365:
+    if number.isdigit() and valid_days(int(number)):
         return int(number)
     raise InputError(
         [
@@ -45,7 +45,8 @@ def _parse_hours(value: str | None) -> int | str | None:
                 "--hours",
                 None,
                 None,
-                f"'{value}' is not valid; give 'full' or N-days with N from 1 to 365, e.g. 8-days",
+                f"'{value}' is not valid; give 'full' or N-days with N from {DAYS_RANGE[0]} "
+                f"to {DAYS_RANGE[1]}, e.g. 8-days",
             )
         ]
     )
@@ -501,7 +502,7 @@ def data_profiles(data_dir: Path, seed: int) -> None:
 @click.option(
     "--days",
     "days_list",
-    type=click.IntRange(1, 365),
+    type=click.IntRange(*DAYS_RANGE),
     multiple=True,
     help="Numbers of representative days [default: that of models/national_2025.yaml].",
 )

@@ -38,6 +38,11 @@ YEAR_RANGE = (1900, 2200)
 """Calendar years planner accepts anywhere: plan years, years of targets and caps in a
 model file, and the years, vintages and calibration years of the data tables [year]."""
 
+DAYS_RANGE = (1, 365)
+"""The numbers of representative days planner accepts wherever they are given
+(``time.representative_days``, ``--hours N-days``, ``planner data timeslices --days``)
+[day]; ``full`` asks for every hour of the year instead. See :func:`valid_days`."""
+
 SCENARIO_PATTERN = re.compile(r"[^\W_](?:[\w.-]*[^\W_])?")
 """A scenario name: letters (any script), digits, ``_``, ``-`` and ``.``, starting and
 ending with a letter or digit; so never ``..``, a path, a hidden name or rich markup."""
@@ -78,6 +83,11 @@ def _number(key: str, kind: type = float) -> Any:
 Year = Annotated[int, Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]
 
 
+def valid_days(days: int | str) -> bool:
+    """Whether ``days`` is ``"full"`` or a number of representative days in :data:`DAYS_RANGE`."""
+    return days == "full" or DAYS_RANGE[0] <= int(days) <= DAYS_RANGE[1]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -106,8 +116,8 @@ class TimeOptions(_Strict):
     @field_validator("representative_days")
     @classmethod
     def _days(cls, v: int | str) -> int | str:
-        if v != "full" and not 1 <= int(v) <= 365:
-            raise ValueError(f"{v} days; give 1 to 365, or 'full'")
+        if not valid_days(v):
+            raise ValueError(f"{v} days; give {DAYS_RANGE[0]} to {DAYS_RANGE[1]}, or 'full'")
         return v
 
 
