@@ -345,17 +345,23 @@ def validate(target: Path, as_json: bool) -> None:
     data/migration_cases.csv (the emission change of moving a load between provinces,
     Zhang, Li & Wang 2025). Exit status 1 if an answer falls outside its tolerance.
     """
-    from planner.results import SUMMARY_FILE, read_run
+    from planner.results import read_run
     from planner.validate import validation_table
 
-    if target.is_dir() and (target / SUMMARY_FILE).is_file():
+    if target.is_dir():
         results, summary = read_run(target)
     else:
         from planner.run import run_model
 
         with console.status("starting") as status:
-            run = run_model(target, on_step=lambda msg: status.update(msg))
+            run = run_model(target, on_step=lambda msg: status.update(escape(msg)))
         results, summary = run.results, run.summary
+    if "data_dir" not in results.attrs:
+        raise InputError(
+            [Problem(str(target), None, None,
+                     "the run does not record its data folder (results.nc attrs['data_dir']): "
+                     "solve the model again with this version of planner")]
+        )  # fmt: skip
     table = validation_table(results, summary, Path(results.attrs["data_dir"]))
     if as_json:
         out.print_json(json.dumps(table.to_dict(orient="records")))

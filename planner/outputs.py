@@ -69,12 +69,6 @@ def read_summary(run_dir: Path | str) -> dict[str, Any] | None:
     return summary if legacy and isinstance(versions, dict) and "planner" in versions else None
 
 
-def summary_has_plan(summary: dict[str, Any]) -> bool:
-    """Whether a run's summary holds a plan (a time limit may stop a solve with none)."""
-    solved = summary.get("status") in ("optimal", "feasible", "time_limit")
-    return solved and summary.get("objective_cny") is not None
-
-
 def _is_temp(name: str) -> bool:
     return name.startswith(".") and (name.endswith(".tmp") or ".old-" in name)
 
@@ -103,8 +97,12 @@ def is_run_folder(path: Path | str) -> bool:
 
 def run_has_plan(path: Path | str) -> bool:
     """Whether ``path`` is a run folder whose run has a plan."""
+    # Imported here: the run folder writer (planner.results) checks its paths with this
+    # module, so this module may not import the results package at load time.
+    from planner.results.summary import has_plan
+
     summary = read_summary(path) if Path(path).is_dir() else None
-    return summary is not None and summary_has_plan(summary)
+    return summary is not None and has_plan(summary)
 
 
 def is_sweep_folder(path: Path | str) -> bool:

@@ -17,7 +17,7 @@ Each table spec lists its columns with a kind:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CONFIDENCE_LEVELS = ("high", "medium", "low", "assumption")
 OUTCOME_METRICS = (
@@ -56,14 +56,10 @@ class Table:
     key: tuple[str, ...]  # columns that identify a row (unique)
     columns: tuple[Column, ...]
     doc: str = ""
-    exact_index: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
         return f"{self.name}.csv"
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
 
 
 def _src() -> tuple[Column, Column]:

@@ -72,10 +72,10 @@ from planner.model_file import (
     resolved_yaml,
 )
 from planner.outputs import SWEEP_FORMAT, check_sweep_out
+from planner.results.summary import has_plan
 
 log = logging.getLogger(__name__)
 
-SOLVED = ("optimal", "feasible", "time_limit")
 """Run statuses that come with a plan; any other status makes the case count as failed."""
 
 CASES_DIR = "cases"
@@ -456,7 +456,7 @@ def run_case(task: CaseTask) -> dict[str, Any]:
     except Exception as exc:  # a failing case is recorded, never fatal to the sweep
         return _failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc(), t0)
     status = str(run.summary.get("status"))
-    ok = status in SOLVED
+    ok = has_plan(run.summary)  # a time-limited case with no plan is not done
     return {
         "case_id": task.case_id,
         "ok": ok,

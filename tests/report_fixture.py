@@ -126,7 +126,13 @@ def _inputs(data_dir: Path | None) -> xr.Dataset:
     ds["target_green_share_frac"] = _da([0.80, 0.80], ("year",), "1", "green share target")
     ds.attrs["time_slices"] = "2 representative days (tsam), 48 timesteps"
     if data_dir is not None:
+        import pandas as pd
+
+        from planner.inputs.load import provenance
+
         ds.attrs["data_dir"] = str(data_dir)
+        tables = {p.stem: pd.read_csv(p) for p in sorted(data_dir.glob("*.csv"))}
+        ds.attrs["provenance"] = json.dumps(provenance(tables), ensure_ascii=False)
     return ds
 
 
@@ -264,6 +270,14 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
         ]
     )
     sol["cost_cny"] = _da(cost, ("component", "year"), "CNY", "undiscounted cost by component")
+    # By site as the model adds it up: every component but the (national) penalty, split
+    # 50 / 30 / 20 % between the sites.
+    share = np.array([0.5, 0.3, 0.2])[None, :, None]
+    by_site = cost[:, None, :] * share
+    by_site[COMPONENTS.index("penalty")] = 0.0
+    sol["site_cost_cny"] = _da(
+        by_site, ("component", "site", "year"), "CNY", "undiscounted cost by site"
+    )
     return sol
 
 
@@ -304,10 +318,10 @@ def make_run(
     """The run of :func:`make_run_folder` as a solve holds it, before it is written.
 
     Returns the results Dataset, the summary (tuple keys and all, as
-    ``planner.run.summarise`` makes it) and the model file text; the data folder, when
+    ``planner.results.summarise`` makes it) and the model file text; the data folder, when
     asked for, is written next to ``path`` as for :func:`make_run_folder`.
     """
-    from planner.run import assemble_results, summarise
+    from planner.results import assemble_results, summarise
 
     path = Path(path)
     data_dir = None
@@ -387,8 +401,7 @@ def _write_data(data_dir: Path) -> None:
 
 def make_unsolved_run_folder(path: Path) -> Path:
     """A run folder of a run that found no plan: inputs only, summary without per_year."""
-    from planner.results import write_run
-    from planner.run import assemble_results, summarise
+    from planner.results import assemble_results, summarise, write_run
 
     inputs = _inputs(None)
     results = assemble_results(inputs, None)

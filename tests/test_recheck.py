@@ -212,9 +212,11 @@ def test_transfer_cost_is_served_compute_times_distance_times_the_rate(national)
 
 def test_emissions_are_grid_import_times_factor_times_weight(national) -> None:
     ds, summary = national
-    emissions = (ds["grid_import_mw"] * ds["timestep_weight_h"]).sum("timestep") * ds[
-        "grid_ef_tco2_per_mwh"
-    ]
+    # the run folder holds the grid factor of every time step (DESIGN.md's contract)
+    assert ds["grid_ef_tco2_per_mwh"].dims == ("site", "year", "timestep")
+    emissions = (ds["grid_import_mw"] * ds["timestep_weight_h"] * ds["grid_ef_tco2_per_mwh"]).sum(
+        "timestep"
+    )
     np.testing.assert_allclose(
         ds["emissions_tco2"], emissions.transpose(*ds["emissions_tco2"].dims), rtol=RTOL
     )
@@ -296,3 +298,25 @@ def test_summary_json_is_plain_json(national) -> None:
     json.dumps(summary, allow_nan=False)
     assert summary["timings_s"]["write"] >= 0
     assert {"load", "build", "solve"} <= set(summary["timings_s"])
+
+
+def test_costs_by_site_add_up_to_the_national_costs(national) -> None:
+    """Every component but the penalties is the sum of the sites'; electricity by site is
+    grid import x weight x tariff x time-of-use multiplier + hydro energy x its price."""
+    ds, _ = national
+    by_site = ds["site_cost_cny"].sum("site")
+    national_only = ds["cost_cny"].sel(component="penalty")
+    np.testing.assert_allclose(
+        by_site.drop_sel(component="penalty"),
+        ds["cost_cny"].drop_sel(component="penalty"),
+        rtol=1e-9,
+    )
+    assert float(ds["site_cost_cny"].sel(component="penalty").sum()) == 0.0
+    assert float(national_only.sum()) >= 0.0
+    w = ds["timestep_weight_h"]
+    energy = (
+        ds["grid_import_mw"] * w * ds["electricity_price_cny_per_mwh"] * ds["price_multiplier"]
+    ).sum("timestep") + (ds["hydro_mw"] * w).sum("timestep") * ds["hydro_price_cny_per_mwh"]
+    np.testing.assert_allclose(
+        ds["site_cost_cny"].sel(component="energy"), energy.transpose("site", "year"), rtol=1e-6
+    )

@@ -133,33 +133,22 @@ def test_map_is_cartesian_with_equal_aspect(results: xr.Dataset) -> None:
     assert "庆阳集群" in labels
 
 
-def test_cost_by_hub_complete_or_partial(results: xr.Dataset) -> None:
-    partial = F.cost_by_hub(results, "en")
-    assert "investment not split" in partial.layout.title.text
-    # The site-by-site electricity cost matches the model's formula, summed nationally.
-    site_cost, complete = F.site_costs(results)
-    assert not complete
-    w = results["timestep_weight_h"]
-    expected = (results["grid_import_mw"] * w * results["price_multiplier"]).sum(
-        "timestep"
-    ) * results["electricity_price_cny_per_mwh"] + (results["hydro_mw"] * w).sum(
-        "timestep"
-    ) * results["hydro_price_cny_per_mwh"]
-    np.testing.assert_allclose(
-        site_cost.sel(component="energy").transpose("site", "year").values,
-        expected.transpose("site", "year").values,
-    )
-    # With costs by site in the run, the figure shows every component.
-    full = results["cost_cny"].expand_dims(site=results["site"].values) / results.sizes["site"]
-    ds = results.assign(site_cost_cny=full.transpose("site", "component", "year"))
-    fig = F.cost_by_hub(ds, "zh")
+def test_cost_by_hub_adds_up_the_run_s_costs_by_site(results: xr.Dataset) -> None:
+    fig = F.cost_by_hub(results, "zh")
     assert fig.layout.title.text == text.t("fig.cost_hub.title", "zh")
     assert {tr.name for tr in fig.data} >= {text.t("component.capex_racks", "zh")}
+    shown = sum(float(np.nansum(tr.y)) for tr in F.cost_by_hub(results, "en").data)
+    scale, _ = text.money_axis("CNY/year", "en")
+    assert shown * scale == pytest.approx(float(results["site_cost_cny"].sum()), rel=1e-9)
+    # A run of an earlier version has no costs by site: the figure says so, with no bars.
+    old = F.cost_by_hub(results.drop_vars("site_cost_cny"), "en")
+    assert len(old.data) == 0 and old.layout.annotations
+    assert old.layout.title.text == text.t("fig.cost_hub.partial", "en")
 
 
 def test_figures_tolerate_optional_variables(results: xr.Dataset) -> None:
     ds = results.drop_vars(["gec_mwh", "green_share", "electricity_price_cny_per_mwh"])
-    ds = ds.drop_vars(["om_cny_per_std_rack_year", "carbon_price_cny_per_tco2"])
+    ds = ds.drop_vars(["om_cny_per_std_rack_year", "carbon_price_cny_per_tco2", "site_cost_cny"])
     # Green share without a hub dimension, derived from its parts.
     ds["green_supply_mwh"] = ds["green_supply_mwh"].sum("hub")
     ds["new_capacity_energy_mwh"] = ds["new_capacity_energy_mwh"].sum("hub")
@@ -285,8 +274,8 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
     )
     for lang in LANGS:
         page = render_report(run, lang)
-        # This run has no data folder: the appendix says so instead of listing sources.
-        assert {"en": "is not available on this machine", "zh": "没有本次运行所用的数据目录"}[
+        # This run carries no provenance: the appendix says so instead of listing sources.
+        assert {"en": "carries no record of the sources", "zh": "未记录输入数据的来源"}[
             lang
         ] in page
         assert evil not in page
@@ -599,3 +588,14 @@ def test_run_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
     run = write_run(tmp_path / "run", results, summary, yaml_text)
     assert run.stat().st_mode & 0o777 == 0o777 & ~current_umask()
     assert (run / "summary.json").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_the_appendix_reads_the_sources_from_the_run_folder_alone(tmp_path: Path) -> None:
+    """The run carries its data provenance: the report lists the sources of its inputs
+    after the data folder has gone, and never shows a local data path."""
+    run = make_run_folder(tmp_path / "run")
+    data_dir = tmp_path / "run_data"
+    shutil.rmtree(data_dir)
+    page = render_report(run, "en")
+    assert "sites.csv" in page and "Implementation Opinions on East Data West Computing" in page
+    assert str(data_dir) not in page and str(tmp_path) not in page

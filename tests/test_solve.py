@@ -14,7 +14,6 @@ from planner.formulation import FormulationOptions, PenaltyOptions, build_model
 from planner.formulation.build import DESIGN_VARIABLES
 from planner.model_file import ModelFile
 from planner.solve import (
-    _COMPILED,
     SolveResult,
     SolveStatus,
     design_values,
@@ -85,7 +84,7 @@ def test_marginal_cost_of_the_total_target_is_one_more_eflops():
     assert mc["total_compute_cny_per_eflops"][2024] == pytest.approx(penalty, rel=1e-9)
     assert mc["total_compute_cny_per_eflops"][2025] == pytest.approx(penalty, rel=1e-9)
     # the HiGHS model is restored (integer again, original bounds) and the plan unchanged
-    compiled = _COMPILED[m]
+    compiled = result.handle
     lp = compiled.highs.getLp()
     np.testing.assert_array_equal(lp.col_lower_, compiled.col_lower)
     np.testing.assert_array_equal(lp.col_upper_, compiled.col_upper)
@@ -223,7 +222,7 @@ def test_a_trust_region_around_a_far_off_hint_changes_no_optimum():
     assert lp.status == lp_free.status == SolveStatus.optimal
     assert lp.objective_cny == pytest.approx(lp_free.objective_cny, rel=1e-9)
     assert pyo.value(hinted.build_modules["a", "general", 2024]) == pytest.approx(2.5)
-    trust = _COMPILED[hinted].trust
+    trust = lp.handle.trust
     assert trust is not None and trust.width.max() > 50.0  # it had to grow
 
     milp_free = solve(free, mip_gap=0.0)
@@ -279,7 +278,7 @@ def test_a_trust_region_with_no_feasible_point_is_dropped():
     assert hinted.status == plain.status == SolveStatus.optimal
     assert hinted.objective_cny == pytest.approx(plain.objective_cny, rel=1e-9)
     assert pyo.value(m.solar_new_mw["a", 2024]) == pytest.approx(1.0)
-    assert _COMPILED[m].trust is None
+    assert hinted.handle.trust is None
 
 
 @pytest.mark.slow
@@ -333,15 +332,15 @@ def test_a_failing_design_hint_only_costs_the_head_start(monkeypatch, caplog):
 def test_past_the_widening_rounds_only_binding_columns_lose_their_box(monkeypatch):
     # With no widening rounds allowed, a binding column is freed at once; the box stays on
     # the others and the LP optimum is still the one without a box.
-    import planner.solve
+    import planner.solve.highs
 
-    monkeypatch.setattr(planner.solve, "TRUST_ROUNDS", 0)
+    monkeypatch.setattr(planner.solve.highs, "TRUST_ROUNDS", 0)
     plain = solve(build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions()),
                   relax_integers=True)  # fmt: skip
     m = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
     boxed = solve(m, relax_integers=True, design_hint=_far_hint(m))
     assert boxed.objective_cny == pytest.approx(plain.objective_cny, rel=1e-9)
-    trust = _COMPILED[m].trust
+    trust = boxed.handle.trust
     assert trust is not None
     assert np.isinf(trust.width).sum() >= 1 and np.isfinite(trust.width).sum() >= 1
 

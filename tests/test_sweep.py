@@ -472,30 +472,7 @@ def test_pareto_needs_two_points(tmp_path):
 # --------------------------------------------------------------------------- real runs
 
 
-def _real_runs_ready() -> tuple[bool, str]:
-    import importlib.util
-
-    for mod in ("planner.solve", "planner.formulation.extract"):
-        if importlib.util.find_spec(mod) is None:
-            return False, f"{mod} is not written yet"
-    from conftest import shipped_data_complete
-
-    return shipped_data_complete()
-
-
-real = pytest.mark.skipif(not _real_runs_ready()[0], reason=_real_runs_ready()[1])
-
-
-def _data_ready() -> tuple[bool, str]:
-    from conftest import shipped_data_complete
-
-    return shipped_data_complete()
-
-
 def test_cached_inputs_equal_fresh_ones():
-    ok, why = _data_ready()
-    if not ok:
-        pytest.skip(why)
     from planner.model_file import load_model
 
     sw._INPUT_CACHE.clear()
@@ -519,7 +496,6 @@ def _rel_tol(ds: xr.Dataset) -> float:
     return 2e-3 * float(np.nanmax(np.abs(ds["objective_cny"].values)))
 
 
-@real
 def test_real_sweep_pool_and_dask_agree_and_carbon_price_cuts_emissions(tmp_path, dask_cluster):
     plan = _plan("carbon_price_cny_per_t=0,300", base=REAL)
     pool = sw.run_sweep(plan, tmp_path / "pool", executor="pool", workers=2)
@@ -536,7 +512,6 @@ def test_real_sweep_pool_and_dask_agree_and_carbon_price_cuts_emissions(tmp_path
         assert (folder / "results.nc").is_file() and (folder / "model.yaml").is_file()
 
 
-@real
 @pytest.mark.slow
 def test_real_cost_never_falls_as_the_compute_target_rises(tmp_path):
     plan = _plan("target.total_eflops.2025=300,320,340", base=REAL)
@@ -545,7 +520,6 @@ def test_real_cost_never_falls_as_the_compute_target_rises(tmp_path):
     assert np.all(np.diff(ds["objective_cny"].values) >= -_rel_tol(ds))
 
 
-@real
 @pytest.mark.slow
 def test_real_frontier_cost_never_rises_as_the_cap_loosens(tmp_path):
     ds = sw.run_pareto(MODEL, 3, tmp_path, base_overrides=REAL, executor="pool", workers=2)
@@ -560,7 +534,6 @@ def test_real_frontier_cost_never_rises_as_the_cap_loosens(tmp_path):
 _CLI = "from planner.sweep_cli import sweep_command; sweep_command(prog_name='sweep')"
 
 
-@real
 @pytest.mark.slow
 def test_real_cli_sweep_killed_and_resumed(tmp_path):
     out = tmp_path / "out"

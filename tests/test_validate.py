@@ -100,3 +100,12 @@ def test_cli_validates_a_run_folder(national, tmp_path: Path) -> None:
     text = CliRunner().invoke(main, ["validate", str(run_dir)])
     assert text.exit_code == 0, text.output
     assert "within their tolerance" in text.output
+
+
+def test_cli_on_a_damaged_run_folder_is_one_paragraph(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "summary.json").write_text("{not json", encoding="utf-8")
+    got = CliRunner().invoke(main, ["validate", str(run_dir)])
+    assert got.exit_code == 2
+    assert "summary.json" in got.output and "Traceback" not in got.output

@@ -16,7 +16,6 @@ from planner.formulation.build import (
     PenaltyOptions,
     build_model,
 )
-from planner.formulation.extract import extract_solution
 
 __all__ = [
     "COST_COMPONENTS",
@@ -25,5 +24,4 @@ __all__ = [
     "FormulationOptions",
     "PenaltyOptions",
     "build_model",
-    "extract_solution",
 ]

@@ -49,6 +49,7 @@ __all__ = [
     "DESIGN_VARIABLES",
     "FAMILIES",
     "OBJECTIVE_SCALE_CNY",
+    "REPAIR_LIMITS",
     "FormulationOptions",
     "ModelData",
     "PenaltyOptions",
@@ -75,6 +76,10 @@ DESIGN_VARIABLES = (
 """The build decisions: few (indexed by site, class and year, never by hour), and each
 enters every hourly row of its site. A solve at coarse time resolution places them well
 for a solve at fine resolution (``planner.solve``'s trust region)."""
+
+REPAIR_LIMITS = ("rack_limit", "build_rate_limit")
+"""Site limits a rounded-up plan can break (``stock``); ``planner.solve`` steps rounded-up
+build modules back down until they hold."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from planner.formulation.helpers import param, scalar
-from planner.formulation.linking import add_cost
+from planner.formulation.linking import add_cost, add_site_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -20,7 +20,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     Needs ``compute_eflops`` and ``compute_new_eflops`` from ``compute`` and the stock
     indices of ``m.planner_data``. Publishes ``served_eflops`` (over the sparse set
     ``SERVED_INDEX``), ``unserved_eflops`` and ``idle_stock_eflops``; adds the transfer
-    cost to ``transfer`` and the penalties of both slacks to ``penalty``.
+    cost to ``transfer`` at the serving site and the penalties of both slacks to
+    ``penalty``.
 
     Allowed pairs :math:`A = \{(r, v, s) : \ell_{r,s} \le \bar\ell_v\}`; served variables
     exist only for allowed pairs with a positive demand :math:`D_{r,v,c,y}`:
@@ -31,7 +32,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             \quad\text{(demand\_balance)}                                     \\
         \sum_{r,v} x_{r,v,c,s,y} &\le F_{s,c,y}
             \quad\text{(serve\_capacity)}                                     \\
-        \mathrm{transfer}_y &= \sum x_{r,v,c,s,y}\, \frac{d_{r,s}}{1000}\, \tau
+        \mathrm{transfer}_{s,y} &= \sum_{r,v,c} x_{r,v,c,s,y}\, \frac{d_{r,s}}{1000}\, \tau
 
     with :math:`\tau` [CNY/(EFLOPS year 1000 km)] and :math:`u \ge 0` penalised.
 
@@ -150,16 +151,17 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             occupancy[s] * m.compute_new_eflops[s, c, y] + stock_floor(s, c, y)
         )
 
-    m.transfer_cost_cny = pyo.Expression(
-        m.YEARS,
-        rule=lambda m, y: sum(
-            m.served_eflops[r, v, c, s, yy] * distance[r, s] / 1000.0 * tau
-            for r, v, c, s, yy in index
-            if yy == y
+    served_at: dict = {}  # (site, year) -> [(region, service, class)]
+    for r, v, c, s_, y in index:
+        served_at.setdefault((s_, y), []).append((r, v, c))
+    add_site_cost(
+        m,
+        "transfer",
+        lambda s, y: sum(
+            m.served_eflops[r, v, c, s, y] * distance[r, s] / 1000.0 * tau
+            for r, v, c in served_at.get((s, y), ())
         ),
-        doc="transfer cost [CNY/yr]",
     )
-    add_cost(m, "transfer", lambda y: m.transfer_cost_cny[y])
     pen = options.penalties
     add_cost(
         m,

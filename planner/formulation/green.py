@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from planner.formulation.helpers import linear, param
-from planner.formulation.linking import add_cost
+from planner.formulation.linking import add_cost, add_site_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -106,7 +106,10 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
 
     gec_price = param(inputs, "gec_price_cny_per_mwh")[None]
     pen = options.penalties
-    add_cost(m, "certificates", lambda y: sum(gec_price * m.gec_mwh[s, y] for s in m.HUB_SITES))
+    hub_site_set = set(m.HUB_SITES)
+    add_site_cost(
+        m, "certificates", lambda s, y: gec_price * m.gec_mwh[s, y] if s in hub_site_set else 0.0
+    )
     add_cost(
         m,
         "penalty",

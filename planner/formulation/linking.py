@@ -3,8 +3,10 @@ r"""The two terms the families meet through: the cost components and the hourly 
 As in Switch (``Cost_Components_Per_Period.append``) and GenX (``add_to_expression!``),
 each family adds its own contributions; no module lists another family's variables:
 
-- :func:`add_cost` registers a family's part of a cost component, a rule
-  ``year -> expression`` [CNY/yr, undiscounted];
+- :func:`add_site_cost` registers a family's part of a cost component at each site, a
+  rule ``(site, year) -> expression`` [CNY/yr, undiscounted]; :func:`add_cost` a part
+  that belongs to no site (the shortfall penalties of national targets), a rule
+  ``year -> expression``;
 - :func:`add_supply` registers a family's hourly supply into the site, a rule
   ``(i, n, k) -> (coefficients, variables)`` [MW] at positions of site, year and time
   step (charging is negative supply);
@@ -17,7 +19,8 @@ After every family, :func:`close` builds the rows that need all contributions:
 
     \sum_{f} \mathrm{supply}^f_{s,y,t} &= \mathrm{load}_{s,y,t}
         \quad\text{(power\_balance)}                                   \\
-    \mathrm{cost}_{k,y} &= \sum_f \mathrm{cost}^f_{k,y}, \qquad
+    \mathrm{cost}_{k,s,y} = \sum_f \mathrm{cost}^f_{k,s,y}, \qquad
+    \mathrm{cost}_{k,y} &= \sum_s \mathrm{cost}_{k,s,y} + \sum_f \mathrm{cost}^f_{k,y}, \qquad
     \min \; \frac{1}{S} \sum_y (1+r)^{-(y-b_0)} \sum_k \mathrm{cost}_{k,y}
 
 with :math:`S` = ``OBJECTIVE_SCALE_CNY`` (``build.py``).
@@ -57,12 +60,20 @@ class LinkingTerms:
     costs: dict[str, list[Callable[[int], Any]]] = field(
         default_factory=lambda: {k: [] for k in COST_COMPONENTS}
     )
+    site_costs: dict[str, list[Callable[[Any, int], Any]]] = field(
+        default_factory=lambda: {k: [] for k in COST_COMPONENTS}
+    )
     supply: list[HourlyTerms] = field(default_factory=list)
     load: HourlyLoad | None = None
 
 
+def add_site_cost(m: pyo.ConcreteModel, component: str, rule: Callable[[Any, int], Any]) -> None:
+    """Add ``rule(site, year)`` [CNY/yr] to the cost component ``component`` at each site."""
+    m.planner_links.site_costs[component].append(rule)
+
+
 def add_cost(m: pyo.ConcreteModel, component: str, rule: Callable[[int], Any]) -> None:
-    """Add ``rule(year)`` [CNY/yr] to the cost component ``component``."""
+    """Add ``rule(year)`` [CNY/yr], a cost of no site, to the component ``component``."""
     m.planner_links.costs[component].append(rule)
 
 
@@ -79,7 +90,8 @@ def set_load(m: pyo.ConcreteModel, rule: HourlyLoad) -> None:
 
 
 def close(m: pyo.ConcreteModel) -> None:
-    """Build ``power_balance``, ``cost_cny[component, year]`` and the objective."""
+    """Build ``power_balance``, ``site_cost_cny[component, site, year]``,
+    ``cost_cny[component, year]`` and the objective."""
     d = m.planner_data
     links = m.planner_links
     if links.load is None:
@@ -100,9 +112,20 @@ def close(m: pyo.ConcreteModel) -> None:
         variables.extend(load_vars)
         return linear(coefs, variables) == const
 
-    def component(m, k, y):
-        terms = [rule(y) for rule in links.costs[k]]
+    def total(terms: list) -> Any:
         return sum(terms[1:], terms[0]) if terms else 0.0
+
+    m.site_cost_cny = pyo.Expression(
+        m.COST_COMPONENTS,
+        m.SITES,
+        m.YEARS,
+        rule=lambda m, k, s, y: total([rule(s, y) for rule in links.site_costs[k]]),
+        doc="undiscounted cost by component at the site [CNY/yr]",
+    )
+
+    def component(m, k, y):
+        sites = [m.site_cost_cny[k, s, y] for s in m.SITES] if links.site_costs[k] else []
+        return total(sites + [rule(y) for rule in links.costs[k]])
 
     m.cost_cny = pyo.Expression(
         m.COST_COMPONENTS,

@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from planner.formulation.helpers import crf, dense, in_service_builds, linear, param, scalar
-from planner.formulation.linking import HourlyLoad, add_cost, add_supply, set_load
+from planner.formulation.linking import HourlyLoad, add_site_cost, add_supply, set_load
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -247,34 +247,32 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     multiplier = inputs["price_multiplier"].transpose("site", "timestep").values.tolist()
     capacity = {"solar": m.solar_new_mw, "wind": m.wind_new_mw}
 
-    def capex_energy(y):
+    hydro_sites = set(m.HYDRO_SITES)
+
+    def capex_energy(s, y):
         total = 0.0
         for tech, var in capacity.items():
             for b in in_service_builds(tech_life, tech, years, y):
-                f = crf(r, tech_life[tech, b]) * 1000.0
-                for s in m.SITES:
-                    total += var[s, b] * capex_kw[tech, b] * f
+                total += var[s, b] * capex_kw[tech, b] * crf(r, tech_life[tech, b]) * 1000.0
         return total
 
-    def om(y):
+    def om(s, y):
         return sum(
             var[s, b] * fom_kw[tech, b] * 1000.0
             for tech, var in capacity.items()
             for b in in_service_builds(tech_life, tech, years, y)
-            for s in m.SITES
         )
 
-    def energy(y):
+    def energy(s, y):
+        k_s = si[s]
         grid_cost = linear(
-            [
-                d.weight_h[t] * price[s, y] * multiplier[si[s]][k]
-                for s in m.SITES
-                for k, t in enumerate(d.timesteps)
-            ],
-            [m.grid_import_mw[s, y, t] for s in m.SITES for t in d.timesteps],
+            [d.weight_h[t] * price[s, y] * multiplier[k_s][k] for k, t in enumerate(d.timesteps)],
+            [m.grid_import_mw[s, y, t] for t in d.timesteps],
         )
-        return grid_cost + sum(hydro_price[s] * m.hydro_energy_mwh[s, y] for s in m.HYDRO_SITES)
+        if s in hydro_sites:
+            return grid_cost + hydro_price[s] * m.hydro_energy_mwh[s, y]
+        return grid_cost
 
-    add_cost(m, "capex_energy", capex_energy)
-    add_cost(m, "om", om)
-    add_cost(m, "energy", energy)
+    add_site_cost(m, "capex_energy", capex_energy)
+    add_site_cost(m, "om", om)
+    add_site_cost(m, "energy", energy)

@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from planner.formulation.helpers import crf, param
-from planner.formulation.linking import add_cost
+from planner.formulation.linking import add_site_cost
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -229,23 +229,18 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     capex_it = param(inputs, "capex_it_cny_per_std_rack")
     om_rack = param(inputs, "om_cny_per_std_rack_year")
 
-    add_cost(
+    add_site_cost(
         m,
         "capex_racks",
-        lambda y: sum(
+        lambda s, y: sum(
             m.racks_new_std[s, c, b]
             * (capex_fac[c, b] * crf(r, life[c]) + capex_it[c, b] * crf(r, it_life[c]))
-            for s in m.SITES
             for c in m.RACK_CLASSES
             for b in d.build_years_in_service[c, y]
         ),
     )
-    add_cost(
-        m,
-        "om",
-        lambda y: sum(
-            m.racks_total_std[s, c, y] * om_rack[c] for s in m.SITES for c in m.RACK_CLASSES
-        ),
+    add_site_cost(
+        m, "om", lambda s, y: sum(m.racks_total_std[s, c, y] * om_rack[c] for c in m.RACK_CLASSES)
     )
 
     if not options.campus_phases:
@@ -271,13 +266,13 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
 
     lifetime = max(life.values())
     f = crf(r, lifetime)
-    add_cost(
+    campus = set(campus_sites)
+    add_site_cost(
         m,
         "campus",
-        lambda y: sum(
-            m.campus_phases[s, b] * phase_cost[s] * f
-            for s in m.CAMPUS_SITES
-            for b in d.years
-            if b <= y < b + lifetime
+        lambda s, y: (
+            sum(m.campus_phases[s, b] * phase_cost[s] * f for b in d.years if b <= y < b + lifetime)
+            if s in campus
+            else 0.0
         ),
     )

@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from planner.formulation.helpers import crf, dense, in_service_builds, linear, param, scalar
-from planner.formulation.linking import add_cost, add_supply
+from planner.formulation.linking import add_site_cost, add_supply
 
 if TYPE_CHECKING:
     from planner.formulation.build import FormulationOptions
@@ -140,22 +140,19 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     capex_kwh = param(inputs, "tech_capex_cny_per_kwh")
     fom_kw = param(inputs, "tech_fom_cny_per_kw_year")
 
-    def capex(y):
+    def capex(s, y):
         total = 0.0
         for b in builds[y]:
             f = crf(r, tech_life["battery", b]) * 1000.0
-            for s in m.SITES:
-                total += m.battery_power_new_mw[s, b] * capex_kw["battery", b] * f
-                total += m.battery_energy_new_mwh[s, b] * capex_kwh["battery", b] * f
+            total += m.battery_power_new_mw[s, b] * capex_kw["battery", b] * f
+            total += m.battery_energy_new_mwh[s, b] * capex_kwh["battery", b] * f
         return total
 
-    add_cost(m, "capex_energy", capex)
-    add_cost(
+    add_site_cost(m, "capex_energy", capex)
+    add_site_cost(
         m,
         "om",
-        lambda y: sum(
-            m.battery_power_new_mw[s, b] * fom_kw["battery", b] * 1000.0
-            for b in builds[y]
-            for s in m.SITES
+        lambda s, y: sum(
+            m.battery_power_new_mw[s, b] * fom_kw["battery", b] * 1000.0 for b in builds[y]
         ),
     )

@@ -165,9 +165,41 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
         "data_dir": str(data_dir),
         "years": ", ".join(map(str, model.years)),
         "input_sha256": json.dumps(input_hashes(data_dir), sort_keys=True),
+        "provenance": json.dumps(provenance(tables), ensure_ascii=False),
         "model_sha256": hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest(),
     }
     return ds
+
+
+def provenance(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Where the inputs come from: each table's rows by confidence and the sources it
+    cites, and the bibliography (``sources.csv``).
+
+    The run carries it (``results.attrs["provenance"]``) so that the report lists the
+    sources of a run from the run folder alone, wherever the data folder is now.
+    """
+    out: dict[str, Any] = {"tables": [], "sources": []}
+    for name, table in schema.TABLES.items():
+        frame = tables.get(name)
+        if name == "sources" or frame is None:
+            continue
+        entry: dict[str, Any] = {"file": table.file, "rows": len(frame)}
+        if "confidence" in frame:
+            counts = frame["confidence"].astype(str).str.strip().value_counts()
+            order = [
+                *schema.CONFIDENCE_LEVELS,
+                *sorted(set(counts.index) - set(schema.CONFIDENCE_LEVELS)),
+            ]
+            entry["confidence"] = {k: int(counts[k]) for k in order if k in counts}
+        if "source" in frame:
+            ids = {s.strip() for cell in frame["source"].astype(str) for s in cell.split(";")}
+            entry["sources"] = sorted(i for i in ids if i)
+        out["tables"].append(entry)
+    sources = tables.get("sources")
+    if sources is not None:
+        columns = [c for c in ("source_id", "issuer", "document", "date", "url") if c in sources]
+        out["sources"] = sources[columns].fillna("").astype(str).to_dict(orient="records")
+    return out
 
 
 def input_hashes(data_dir: Path) -> dict[str, str]:

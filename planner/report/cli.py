@@ -8,14 +8,13 @@ status 2. A report that cannot be written (read-only folder, full disk) is exit 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from planner.errors import InputError, OutputError, Problem
-from planner.results import SUMMARY_FILE
+from planner.results import SUMMARY_FILE, read_summary
 
 
 @click.command("report")
@@ -53,7 +52,7 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
         run_dir = _first_solved_case(Path(run_dir))
         prefix = "sweep-"
     check_run_dir(run_dir)
-    summary = _read_summary(Path(run_dir))
+    summary = read_summary(Path(run_dir))
     if out_file is None:
         stem = safe_stem(summary.get("scenario", run_dir.name))
         out_file = Path("reports") / f"{prefix}{stem}.html"
@@ -68,22 +67,6 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
 
 def _damaged(path: Path, what: str, fix: str) -> InputError:
     return InputError([Problem(str(path), None, None, f"{what}; {fix}")])
-
-
-def _read_summary(run_dir: Path) -> dict[str, Any]:
-    """The run's summary.json, or one clear problem if it is damaged."""
-    path = run_dir / SUMMARY_FILE
-    fix = "the run folder is damaged: solve the model again to write it anew"
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise _damaged(path, "is not UTF-8 text", fix) from None
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise _damaged(path, f"is not valid JSON ({exc.msg} at {where})", fix) from None
-    if not isinstance(summary, dict) or "status" not in summary:
-        raise _damaged(path, "is not the summary of a run (no 'status')", fix)
-    return summary
 
 
 def _read_sweep(sweep_dir: Path) -> Any:

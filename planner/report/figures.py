@@ -1063,46 +1063,11 @@ def cost_by_component(ds: xr.Dataset, lang: str = "en") -> go.Figure:
 
 
 def site_costs(ds: xr.Dataset) -> tuple[xr.DataArray | None, bool]:
-    """Annual cost by site, component and year, and whether it is complete.
-
-    ``site_cost_cny(site, component, year)`` when the run has it (complete). Otherwise
-    the components that the results price site by site, with the same formulas as the
-    model's cost family: electricity (grid import x weight x tariff x time-of-use
-    multiplier, plus hydro contract energy), certificates, carbon price and rack O&M.
-    Investment is annualised over vintages in the model and is not split here.
-    """
-    if "site_cost_cny" in ds:
-        return ds["site_cost_cny"], True
-    parts: dict[str, xr.DataArray] = {}
-    if "grid_import_mw" in ds and "electricity_price_cny_per_mwh" in ds:
-        weight = ds["timestep_weight_h"] if "timestep_weight_h" in ds else 1.0
-        mult = ds["price_multiplier"] if "price_multiplier" in ds else 1.0
-        if isinstance(mult, xr.DataArray) and "timestep" not in mult.dims:
-            mult = 1.0
-        grid = (ds["grid_import_mw"] * weight * mult).sum("timestep")
-        energy = grid * ds["electricity_price_cny_per_mwh"]
-        if "hydro_mw" in ds and "hydro_price_cny_per_mwh" in ds:
-            hydro = (ds["hydro_mw"] * weight).sum("timestep") * ds["hydro_price_cny_per_mwh"]
-            energy = energy + hydro
-        parts["energy"] = energy
-    if "gec_mwh" in ds and "gec_price_cny_per_mwh" in ds:
-        parts["certificates"] = ds["gec_mwh"] * ds["gec_price_cny_per_mwh"]
-    if "emissions_tco2" in ds and "carbon_price_cny_per_tco2" in ds:
-        parts["carbon"] = ds["emissions_tco2"] * ds["carbon_price_cny_per_tco2"]
-    if "racks_total" in ds and "om_cny_per_std_rack_year" in ds:
-        parts["om"] = (ds["racks_total"] * ds["om_cny_per_std_rack_year"]).sum("rack_class")
-    if not parts:
+    """Annual cost by site, component and year (``site_cost_cny``, as the model adds it up),
+    and whether the run has it: runs of earlier versions of planner do not."""
+    if "site_cost_cny" not in ds:
         return None, False
-    cost = xr.concat(
-        [
-            da.transpose("site", "year").drop_vars(
-                [c for c in da.coords if c not in ("site", "year")]
-            )
-            for da in parts.values()
-        ],
-        dim=xr.DataArray(list(parts), dims="component", name="component"),
-    )
-    return cost.assign_attrs(units="CNY/year"), False
+    return ds["site_cost_cny"].transpose("site", "component", "year"), True
 
 
 def cost_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
@@ -1141,9 +1106,8 @@ def cost_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
 def cost_by_hub(ds: xr.Dataset, lang: str = "en") -> go.Figure:
     """Annual cost per hub and year, stacked by component.
 
-    Complete with ``site_cost_cny(site, component, year)`` in the run; otherwise the
-    components that can be priced site by site from the results (see
-    :func:`site_costs`), and the title says which.
+    From ``site_cost_cny(site, component, year)``, every component the model adds up
+    site by site (the penalties of national targets belong to no site).
     """
     return to_figure(cost_by_hub_spec(ds, lang))
 

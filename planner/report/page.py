@@ -27,7 +27,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import xarray as xr
 
 from planner.errors import InputError, Problem
@@ -40,6 +39,7 @@ from planner.results import (
     SHORTFALL_TOL,
     SHORTFALL_TOL_FRAC,
     SUMMARY_FILE,
+    has_plan,
     jsonable,
     read_run,
 )
@@ -245,43 +245,6 @@ def load_run(
     model_path = run_dir / MODEL_FILE
     model_yaml = model_path.read_text(encoding="utf-8") if model_path.is_file() else None
     return results.copy(deep=False), summary, model_yaml
-
-
-def _data_dir(ds: xr.Dataset) -> Path | None:
-    value = ds.attrs.get("data_dir")
-    if not value:
-        return None
-    path = Path(str(value))
-    return path if path.is_dir() else None
-
-
-def _read_csv(path: Path) -> pd.DataFrame | None:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        log.warning("cannot read %s: %s", path, exc)
-        return None
-
-
-def with_display_names(ds: xr.Dataset, data_dir: Path | None) -> xr.Dataset:
-    """Add hub and region display names from the data folder when the run lacks them."""
-    if data_dir is None:
-        return ds
-    for dim, table in (("hub", "hubs"), ("region", "regions")):
-        if dim not in ds.coords or f"{dim}_name_en" in ds:
-            continue
-        path = data_dir / f"{table}.csv"
-        frame = _read_csv(path) if path.is_file() else None
-        if frame is None or dim not in frame or "name_en" not in frame:
-            continue
-        frame = frame.drop_duplicates(dim).set_index(dim)
-        ids = [str(v) for v in ds[dim].values]
-        for lang in text.LANGS:
-            col = f"name_{lang}"
-            if col in frame:
-                names = [frame[col].get(i, i) or i for i in ids]
-                ds[f"{dim}_name_{lang}"] = xr.DataArray(names, dims=dim, coords={dim: ds[dim]})
-    return ds
 
 
 # --- executive summary --------------------------------------------------------------------
@@ -713,60 +676,39 @@ def _section(section: str, figs: list[tuple[str, F.Spec]], lang: str) -> str:
 # --- appendix -----------------------------------------------------------------------------------
 
 
-def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, lang: str) -> str:
-    from planner.schema import TABLES
+def _provenance(ds: xr.Dataset) -> dict[str, Any] | None:
+    """The data provenance the run carries (``planner.inputs.load.provenance``), if any."""
+    text_ = ds.attrs.get("provenance")
+    if not text_:
+        return None
+    try:
+        value = json.loads(text_)
+    except (TypeError, ValueError):
+        log.warning("the run's provenance is not valid JSON; the appendix leaves it out")
+        return None
+    return value if isinstance(value, dict) else None
 
+
+def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, lang: str) -> str:
     out = [
         f'<section id="appendix"><h2>{_esc(t("section.appendix", lang))}</h2>',
         f'<p class="intro">{_esc(t("intro.appendix", lang))}</p>',
     ]
-    recorded = ds.attrs.get("data_dir")
-    data_dir = _data_dir(ds)
     out.append(f"<h3>{_esc(t('appendix.tables', lang))}</h3>")
-    if data_dir is None:
-        where = f" ({_esc(recorded)})" if recorded else ""
-        out.append(f'<p class="note">{_esc(t("appendix.no_data_dir", lang))}{where}</p>')
+    record = _provenance(ds)
+    if record is None:
+        out.append(f'<p class="note">{_esc(t("appendix.no_provenance", lang))}</p>')
     else:
-        out.append(
-            f"<p>{_esc(t('appendix.data_dir', lang))}{text.colon(lang)}"
-            f'<span class="url">{_esc(data_dir)}</span></p>'
-        )
         rows = []
-        known = [name for name in TABLES if name != "sources"]
-        extra = sorted(
-            p.stem for p in data_dir.glob("*.csv") if p.stem not in TABLES and p.stem != "sources"
-        )
-        for name in known + extra:
-            path = data_dir / f"{name}.csv"
-            if not path.is_file():
-                rows.append(
-                    f"<tr><td>{_esc(path.name)}</td><td colspan='3' class='note'>"
-                    f"{_esc(t('appendix.missing_table', lang))}</td></tr>"
-                )
-                continue
-            frame = _read_csv(path)
-            if frame is None:
-                continue
-            conf = ""
-            if "confidence" in frame:
-                counts = frame["confidence"].str.strip().replace("", "?").value_counts()
-                conf = ", ".join(
-                    f"{_esc(t('confidence.' + str(k), lang, default=str(k)))} {int(v)}"
-                    for k, v in counts.items()
-                )
-            srcs = ""
-            if "source" in frame:
-                ids = sorted(
-                    {
-                        s.strip()
-                        for cell in frame["source"]
-                        for s in str(cell).split(";")
-                        if s.strip()
-                    }
-                )
-                srcs = ", ".join(_esc(s) for s in ids)
+        for entry in record.get("tables", []):
+            conf = ", ".join(
+                f"{_esc(t('confidence.' + str(k), lang, default=str(k)))} {int(v)}"
+                for k, v in (entry.get("confidence") or {}).items()
+            )
+            srcs = ", ".join(_esc(s) for s in entry.get("sources", []))
             rows.append(
-                f"<tr><td>{_esc(path.name)}</td><td class='num'>{len(frame)}</td>"
+                f"<tr><td>{_esc(entry.get('file', ''))}</td>"
+                f"<td class='num'>{int(entry.get('rows', 0))}</td>"
                 f"<td>{conf}</td><td>{srcs}</td></tr>"
             )
         head = "".join(
@@ -779,21 +721,20 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
             )
         )
         out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-        sources = _read_csv(data_dir / "sources.csv")
-        if sources is not None and len(sources):
+        sources = record.get("sources") or []
+        if sources:
             out.append(f"<h3>{_esc(t('appendix.bibliography', lang))}</h3>")
             cols = [("source_id", "appendix.source_id"), ("issuer", "appendix.issuer"),
                     ("document", "appendix.document"), ("date", "appendix.date"),
                     ("url", "appendix.url")]  # fmt: skip
             head = "".join(f"<th>{_esc(t(k, lang))}</th>" for _c, k in cols)
             body = []
-            for _, rec in sources.iterrows():
+            for rec in sources:
                 cells = []
                 for col, _k in cols:
-                    value = rec.get(col, "")
                     # Addresses as plain text: nothing in the report links out or loads.
                     cls = ' class="url"' if col == "url" else ""
-                    cells.append(f"<td{cls}>{_esc(value)}</td>")
+                    cells.append(f"<td{cls}>{_esc(rec.get(col, ''))}</td>")
                 body.append(f"<tr>{''.join(cells)}</tr>")
             out.append(
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -901,9 +842,7 @@ def render_report(
     """
     text.check_lang(lang)
     ds, summary, model_yaml = load_run(run_dir, results=results, summary=summary)
-    ds = with_display_names(ds, _data_dir(ds))
-    has_plan = "compute_eflops" in ds and "per_year" in summary
-    figs = build_figure_specs(ds, lang) if has_plan else {}
+    figs = build_figure_specs(ds, lang) if has_plan(summary) and "compute_eflops" in ds else {}
 
     sections = [_summary_section(ds, summary, lang)]
     sections[0] += "\n" + "\n".join(_figure_html(i, f) for i, f in figs.get("summary", []))

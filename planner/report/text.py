@@ -199,18 +199,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "model file this run used, and how the solver did.",
         "zh": "各输入数据表的来源及可信度、本次运行所用模型文件，以及求解情况。",
     },
-    "appendix.data_dir": {"en": "Data folder", "zh": "数据目录"},
-    "appendix.no_data_dir": {
-        "en": "The data folder this run was solved with is not available on this machine, "
-        "so the sources of the inputs cannot be listed here.",
-        "zh": "本机上没有本次运行所用的数据目录，无法列出输入数据的来源。",
+    "appendix.no_provenance": {
+        "en": "This run carries no record of the sources of its inputs (it was solved by an "
+        "earlier version of planner), so they cannot be listed here.",
+        "zh": "本次运行未记录输入数据的来源（由较早版本的 planner 求解），无法在此列出。",
     },
     "appendix.tables": {"en": "Input tables", "zh": "输入数据表"},
     "appendix.table": {"en": "Table", "zh": "数据表"},
     "appendix.rows": {"en": "Rows", "zh": "行数"},
     "appendix.confidence": {"en": "Confidence (rows)", "zh": "可信度（行数）"},
     "appendix.sources_used": {"en": "Sources", "zh": "来源"},
-    "appendix.missing_table": {"en": "not in the data folder", "zh": "数据目录中没有该表"},
     "appendix.bibliography": {"en": "Sources", "zh": "参考来源"},
     "appendix.source_id": {"en": "Id", "zh": "编号"},
     "appendix.issuer": {"en": "Issuer", "zh": "发布机构"},
@@ -286,9 +284,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig.cost_component.title": {"en": "Annual cost by component", "zh": "年度成本构成"},
     "fig.cost_hub.title": {"en": "Annual cost by hub", "zh": "各枢纽年度成本"},
     "fig.cost_hub.partial": {
-        "en": "Annual cost by hub: electricity, certificates, carbon and rack O&M "
-        "(investment not split by site)",
-        "zh": "各枢纽年度成本：电费、绿证、碳价与机架运维（投资未按站点拆分）",
+        "en": "Annual cost by hub: not in this run (solved by an earlier version of planner)",
+        "zh": "各枢纽年度成本：本次运行未记录（由较早版本的 planner 求解）",
     },
     "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
     "fig.sweep_lines.title": {
@@ -407,34 +404,17 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 # Marginal-cost unit by constraint name, used when summary.json gives none.
-MARGINAL_UNITS: dict[str, str] = {
-    "total_eflops": "CNY/EFLOPS",
-    "intelligent_eflops": "CNY/EFLOPS",
-    "intelligent_share": "CNY/point",
-    "carbon_cap": "CNY/tCO2",
-    "carbon": "CNY/tCO2",
-    "green_share": "CNY/MWh",
-    "hourly_cfe": "CNY/MWh",
-    "demand": "CNY/EFLOPS",
-}
-
 # The marginal costs a reader looks for first, in this order; the rest follow.
 MARGINAL_ORDER = (
     "total_compute_cny_per_eflops",
-    "total_eflops",
     "intelligent_share_cny_per_point",
-    "intelligent_share",
     "green_share_cny_per_point",
-    "green_share",
     "carbon_cap_cny_per_tco2",
-    "carbon_cap",
 )
 
 
 def marginal_unit(name: str) -> str:
     """Unit of a marginal cost from its name (``..._cny_per_eflops`` -> CNY/EFLOPS)."""
-    if name in MARGINAL_UNITS:
-        return MARGINAL_UNITS[name]
     for suffix, unit_id in (
         ("_cny_per_eflops", "CNY/EFLOPS"),
         ("_cny_per_point", "CNY/point"),

@@ -29,15 +29,8 @@ import numpy as np
 import xarray as xr
 
 from planner.atomic import usual_dir_mode
-from planner.errors import OutputError
+from planner.errors import InputError, OutputError, Problem
 from planner.outputs import RUN_FORMAT, check_run_out, clean_stale
-
-# A shortfall of at most this fraction of the year's national figure in its unit
-# (compute in service, energy, emissions), plus this absolute amount, is round-off, not
-# a missed target: an integer module costs more than the penalty of so small a
-# shortfall (1e11 CNY/EFLOPS x 3e-4 EFLOPS against ~4e7 CNY/yr for a 500-rack module).
-SHORTFALL_TOL = 1e-6
-SHORTFALL_TOL_FRAC = 1e-6
 
 SUMMARY_FILE = "summary.json"
 RESULTS_FILE = "results.nc"
@@ -197,10 +190,47 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def read_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any]]:
-    """Open a run folder: its results Dataset (loaded into memory) and summary."""
+def _damaged(path: Path, what: str, fix: str) -> InputError:
+    return InputError([Problem(str(path), None, None, f"{what}; {fix}")])
+
+
+_RUN_FIX = "the run folder is damaged: solve the model again to write it anew"
+
+
+def read_summary(run_dir: Path | str) -> dict[str, Any]:
+    """A run's summary.json; one clear problem (InputError) if it is missing or damaged."""
+    path = Path(run_dir) / SUMMARY_FILE
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _damaged(path, "does not exist", _RUN_FIX) from None
+    except UnicodeDecodeError:
+        raise _damaged(path, "is not UTF-8 text", _RUN_FIX) from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise _damaged(path, f"is not valid JSON ({exc.msg} at {where})", _RUN_FIX) from None
+    if not isinstance(summary, dict) or "status" not in summary:
+        raise _damaged(path, "is not the summary of a run (no 'status')", _RUN_FIX)
+    return summary
+
+
+def read_run(run_dir: Path | str) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Open a run folder: its results Dataset (loaded into memory) and summary.
+
+    Raises
+    ------
+    InputError
+        One clear problem naming the file when results.nc or summary.json is missing or
+        damaged.
+    """
     run_dir = Path(run_dir)
-    with xr.open_dataset(run_dir / RESULTS_FILE, engine="netcdf4") as ds:
-        results = ds.load()
-    summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary = read_summary(run_dir)
+    path = run_dir / RESULTS_FILE
+    try:
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            results = ds.load()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _damaged(
+            path, f"cannot be read as the run's netCDF file ({type(exc).__name__})", _RUN_FIX
+        ) from None
     return results, summary

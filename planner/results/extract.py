@@ -41,7 +41,6 @@ UNITS: dict[str, tuple[str, str]] = {
     "gec_mwh": ("MWh", "green certificates bought"),
     "emissions_tco2": ("tCO2", "emissions of grid imports"),
     "grid_ef_tco2_per_mwh": ("tCO2/MWh", "grid emission factor"),
-    "timestep_weight_h": ("h", "hours of the year each time step represents"),
     "served_eflops": ("EFLOPS", "demand served by each site"),
     "unserved_eflops": ("EFLOPS", "demand not served"),
     "shortfall_total_eflops": ("EFLOPS", "shortfall of the national compute target"),
@@ -51,6 +50,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "cfe_shortfall_mwh": ("MWh", "shortfall of the hourly matched carbon-free target"),
     "carbon_excess_tco2": ("tCO2", "emissions above the cap"),
     "cost_cny": ("CNY", "undiscounted cost by component and year"),
+    "site_cost_cny": ("CNY", "undiscounted cost by component, site and year (penalties: none)"),
     "green_supply_mwh": ("MWh", "green supply of the hub"),
     "new_capacity_energy_mwh": ("MWh", "energy of new capacity in the hub"),
     "green_share": ("1", "share of the new capacity's energy met by green supply (<= 1)"),
@@ -169,7 +169,6 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
     if "timestep" not in ef.dims:
         ef = ef.expand_dims(timestep=coords["timestep"], axis=-1)
     out["grid_ef_tco2_per_mwh"] = (syt, ef.transpose(*syt).values)
-    out["timestep_weight_h"] = (("timestep",), np.array([d.weight_h[t] for t in d.timesteps]))
 
     rvcsy = ("region", "service", "rack_class", "site", "year")
     put("served_eflops", m.served_eflops, rvcsy)
@@ -195,6 +194,7 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
         put("cfe_matched_mw", m.cfe_matched_mw, syt)
         put("cfe_shortfall_mwh", m.cfe_shortfall_mwh, ("hub", "year"))
     put("cost_cny", m.cost_cny, ("component", "year"))
+    put("site_cost_cny", m.site_cost_cny, ("component", "site", "year"))
     out["discount_factor"] = (("year",), np.array([d.discount_factor[y] for y in d.years]))
 
     ds = xr.Dataset(out, coords=coords)

@@ -1,0 +1,378 @@
+"""How the planning MILP is solved: relaxation, rounded plan, root, branch and bound.
+
+:func:`solve` compiles the model (:mod:`planner.solve.highs`), solves the LP relaxation
+(a lower bound), rounds its build decisions up and repairs them against the site limits
+the formulation names (``REPAIR_LIMITS``), and fixes them for a feasible plan. When that
+plan is within the requested gap of the bound the MILP is solved at the root, as branch
+and bound would stop there; otherwise the plan seeds HiGHS's branch and bound. A design
+hint from a coarser solve starts the LPs in a trust region around the build decisions
+(``DESIGN_VARIABLES``). :func:`duals_around_plan` re-solves the LP in a window of one
+module around the plan for the row duals the marginal-cost table reads.
+
+Objective, bound and duals are reported in CNY (the model's objective is in
+``OBJECTIVE_SCALE_CNY`` units, ``planner.formulation.build``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
+
+from planner.formulation.build import DESIGN_VARIABLES, REPAIR_LIMITS
+from planner.solve.highs import (
+    SOLVER_NAME,
+    SOLVER_VERSION,
+    CompiledModel,
+    SolveResult,
+    SolveStatus,
+    _gap,
+)
+
+logger = logging.getLogger(__name__)
+
+# Integer values closer than this to a whole number count as whole.
+_INT_TOL = 1e-6
+# How far (in build modules) each integer decision may move in the marginal-cost LP.
+MARGINAL_WINDOW_MODULES = 1
+
+
+def compile_model(m: pyo.ConcreteModel) -> CompiledModel:
+    """Compile ``m`` for HiGHS, its objective reported in CNY."""
+    data = getattr(m, "planner_data", None)
+    return CompiledModel(m, data.objective_scale_cny if data is not None else 1.0)
+
+
+def solve(
+    m: pyo.ConcreteModel,
+    *,
+    time_limit_s: float = 600.0,
+    mip_gap: float = 1e-3,
+    threads: int = 1,
+    log: bool | Callable[[str], Any] = False,
+    relax_integers: bool = False,
+    warm_start: bool = True,
+    design_hint: Mapping[tuple[str, Any], float] | None = None,
+    on_step: Callable[[str], Any] | None = None,
+) -> SolveResult:
+    """Solve ``m`` with HiGHS; load the solution into the model when there is one.
+
+    Parameters
+    ----------
+    time_limit_s, mip_gap, threads
+        HiGHS ``time_limit`` [s], ``mip_rel_gap`` [1] and ``threads``.
+    log
+        ``True`` streams HiGHS's log to stdout; a callable receives it line by line.
+    relax_integers
+        Solve the LP relaxation (integer variables continuous within their bounds); the
+        relaxed values are loaded, the model itself is not changed.
+    warm_start
+        Start from the LP relaxation rounded up (see :func:`_root_incumbent`).
+    design_hint
+        Values of the build decisions from a coarser solve of the same model
+        (:func:`design_values`, keyed by component name and index): the LPs start inside
+        a trust region around them (:meth:`CompiledModel.set_trust_region`). This
+        changes how fast they solve, never their result.
+    on_step
+        Called with a short description as each phase starts (a progress line).
+    """
+    step = on_step or (lambda _message: None)
+    t0 = time.perf_counter()
+    step("compiling the model for HiGHS")
+    try:
+        compiled = compile_model(m)
+    except InfeasibleConstraintException as exc:
+        return SolveResult(
+            SolveStatus.infeasible, None, None, None, time.perf_counter() - t0,
+            SOLVER_NAME, SOLVER_VERSION, str(exc),
+        )  # fmt: skip
+    options = dict(mip_gap=mip_gap, threads=threads, log=log)
+    if design_hint:
+        _set_trust_region(compiled, m, design_hint)
+
+    def remaining() -> float:
+        return max(time_limit_s - (time.perf_counter() - t0), 1.0)
+
+    ints = compiled.integer_cols
+    size = f"{compiled.n_col:,} columns x {compiled.n_row:,} rows"
+    if relax_integers or not len(ints):
+        step(f"HiGHS: LP ({size})")
+        compiled.set_integrality(ints, False)
+        result = compiled.run(time_limit_s=remaining(), **options)
+        compiled.set_integrality(ints, True)
+        return _finish(compiled, result, t0)
+    start, root = None, None
+    if warm_start:
+        step(f"HiGHS: LP relaxation and a rounded plan ({size})")
+        try:
+            left_s = time_limit_s - (time.perf_counter() - t0)
+            start, root = _root_incumbent(compiled, left_s, threads, mip_gap, log)
+        except Exception:  # a failed start only costs time: solve without one
+            logger.warning("warm start failed; solving without one", exc_info=True)
+            compiled.restore()
+    if root is not None:  # the root closed the gap, or used up the time
+        return _finish(compiled, root, t0, start)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start.tolist()
+        solution.value_valid = True
+        compiled.highs.setSolution(solution)
+    step(f"HiGHS: branch and bound ({size}, gap {mip_gap:.2%})")
+    result = compiled.run(time_limit_s=remaining(), **options)
+    return _finish(compiled, result, t0)
+
+
+def design_values(m: pyo.ConcreteModel) -> dict[tuple[str, Any], float]:
+    """The build decisions of a solved model, for :func:`solve`'s ``design_hint``."""
+    return {
+        (name, index): float(v.value)
+        for name in DESIGN_VARIABLES
+        if hasattr(m, name)
+        for index, v in getattr(m, name).items()
+        if v.value is not None
+    }
+
+
+def _set_trust_region(
+    compiled: CompiledModel, m: pyo.ConcreteModel, hint: Mapping[tuple[str, Any], float]
+) -> None:
+    """Trust region on the columns of the hinted build decisions (others are free)."""
+    column = {id(v): i for i, v in enumerate(compiled.columns)}
+    cols, centre, scale = [], [], []
+    for name in DESIGN_VARIABLES:
+        component = getattr(m, name, None)
+        if component is None:
+            continue
+        found = [
+            (column[id(v)], hint[name, index])
+            for index, v in component.items()
+            if (name, index) in hint and id(v) in column
+        ]
+        if not found:
+            continue
+        largest = max(1.0, max(abs(x) for _, x in found))
+        for col, x in found:
+            span = compiled.col_upper[col] - compiled.col_lower[col]
+            cols.append(col)
+            centre.append(min(max(x, compiled.col_lower[col]), compiled.col_upper[col]))
+            scale.append(span if math.isfinite(span) else largest)
+    if cols:
+        compiled.set_trust_region(np.array(cols), np.array(centre), np.array(scale))
+        logger.info("trust region on %d build decisions", len(cols))
+
+
+def _finish(
+    compiled: CompiledModel, result: SolveResult, t0: float, values: np.ndarray | None = None
+) -> SolveResult:
+    if result.has_solution:
+        compiled.load(compiled.column_values() if values is None else values)
+    # Report the whole time spent, compilation and the start included; hand back the
+    # compiled model for re-solves around the plan.
+    return dataclasses.replace(
+        result,
+        solve_time_s=time.perf_counter() - t0,
+        highs_time_s=compiled.highs_time_s,
+        handle=compiled,
+    )
+
+
+def _root_incumbent(
+    compiled: CompiledModel,
+    time_limit_s: float,
+    threads: int,
+    mip_gap: float,
+    log: bool | Callable[[str], Any] = False,
+) -> tuple[np.ndarray | None, SolveResult | None]:
+    """Solve the root: LP relaxation, then that relaxation rounded up and repaired.
+
+    HiGHS's own rounding heuristics tend to round a build down and pay the shortfall
+    penalty, so on the national model its first incumbents are 1-2 % above the bound
+    and the search for a 0.1 % solution takes most of the solve. Here the LP relaxation
+    is solved (its objective is a valid lower bound on the MILP), every integer rounded
+    up (more compute never breaks a target) and rounded-up decisions stepped back down,
+    smallest fraction first, wherever that breaks a site's rack or build-rate limit
+    (:func:`_repair_limits`). The LP with these integers fixed is a feasible MILP
+    solution. If it is within ``mip_gap`` of the relaxation's bound, the MILP is solved
+    to the requested gap at the root, exactly as a branch-and-bound would stop there.
+    Otherwise the incumbent seeds HiGHS's branch and bound, which then proves the gap.
+
+    Returns
+    -------
+    (start, result)
+        ``start``: the incumbent's column values (``None`` when none was found).
+        ``result``: the finished result when there is nothing left for branch and bound
+        to do: ``optimal`` when the incumbent closes the gap; ``time_limit`` when the
+        time ran out at the root (with the incumbent and its gap if there is one: a
+        branch and bound started then would only solve the root LP again and stop
+        without a plan). ``None`` otherwise.
+    """
+    t0 = time.perf_counter()
+
+    def remaining() -> float:
+        return time_limit_s - (time.perf_counter() - t0)
+
+    ints = compiled.integer_cols
+    compiled.set_integrality(ints, False)
+    try:
+        relaxed = compiled.run(time_limit_s=time_limit_s, mip_gap=0.0, threads=threads, log=log)
+        if relaxed.status != SolveStatus.optimal:
+            out_of_time = relaxed.status == SolveStatus.time_limit
+            return None, _no_plan(relaxed, t0) if out_of_time else None
+        x_lp = compiled.column_values()[ints]
+        x = np.ceil(x_lp - _INT_TOL)
+        x = np.minimum(x, compiled.col_upper[ints])
+        x = _repair_limits(compiled, ints, x, x_lp)
+        compiled.set_bounds(ints, x, x)
+        fixed = compiled.run(
+            time_limit_s=max(remaining(), 1.0), mip_gap=0.0, threads=threads, log=log
+        )
+        start = compiled.column_values() if fixed.status == SolveStatus.optimal else None
+    finally:
+        compiled.restore()
+    bound = relaxed.objective_cny
+    if start is None or fixed.objective_cny is None:
+        out_of_time = fixed.status == SolveStatus.time_limit or remaining() <= 0
+        return None, _no_plan(fixed, t0) if out_of_time else None
+    gap = _gap(fixed.objective_cny, bound)
+    logger.info(
+        "root: LP bound %.6g CNY, rounded incumbent %.6g CNY, gap %.3g",
+        bound,
+        fixed.objective_cny,
+        gap,
+    )
+    closed = gap is not None and fixed.objective_cny >= bound and gap <= mip_gap
+    if not closed and remaining() > 0:
+        return start, None
+    if closed:
+        status = SolveStatus.optimal
+        message = "Optimal (gap closed at the root: LP relaxation bound and rounded incumbent)"
+    else:
+        status = SolveStatus.time_limit
+        message = "Time limit reached at the root: the rounded incumbent and the LP bound"
+    return start, SolveResult(
+        status, fixed.objective_cny, gap, bound, time.perf_counter() - t0,
+        SOLVER_NAME, SOLVER_VERSION, message,
+    )  # fmt: skip
+
+
+def _no_plan(result: SolveResult, t0: float) -> SolveResult:
+    """``result`` as the MILP's: stopped at its time limit, with no plan."""
+    return dataclasses.replace(
+        result,
+        status=SolveStatus.time_limit,
+        objective_cny=None,
+        mip_gap=None,
+        bound=None,
+        solve_time_s=time.perf_counter() - t0,
+    )
+
+
+def _repair_limits(
+    compiled: CompiledModel, ints: np.ndarray, x: np.ndarray, x_lp: np.ndarray
+) -> np.ndarray:
+    """Step rounded-up integers back down until every site rack and build limit holds."""
+    m = compiled.model()
+    limits = [c for name in REPAIR_LIMITS if hasattr(m, name) for c in getattr(m, name).values()]
+    x = x.copy()
+    position = {int(col): k for k, col in enumerate(ints)}
+    rounded_up = x > x_lp + _INT_TOL
+    frac = x_lp - np.floor(x_lp)
+    full = compiled.column_values()
+    full[ints] = x
+    a = compiled.matrix_csr
+    for con in limits:
+        for row in compiled.rows_of(con):
+            if not math.isfinite(compiled.row_upper[row]):
+                continue
+            lo, hi = a.indptr[row], a.indptr[row + 1]
+            cols, coefs = a.indices[lo:hi], a.data[lo:hi]
+            candidates = [
+                (frac[position[c]], c, coef)
+                for c, coef in zip(cols.tolist(), coefs.tolist(), strict=True)
+                if c in position and rounded_up[position[c]] and coef > 0
+            ]
+            candidates.sort()
+            activity = float(coefs @ full[cols])
+            for _, c, coef in candidates:
+                if activity <= compiled.row_upper[row] + _INT_TOL:
+                    break
+                k = position[c]
+                x[k] -= 1
+                full[c] -= 1
+                rounded_up[k] = False
+                activity -= coef
+    return x
+
+
+@dataclass(frozen=True)
+class PlanDuals:
+    """Row duals of the LP around a MILP plan (:func:`duals_around_plan`), in CNY.
+
+    ``dual(constraint)`` is the constraint's dual in undiscounted-objective CNY (the
+    caller undoes the year's discount factor); ``status`` is the LP's.
+    """
+
+    status: SolveStatus
+    highs_time_s: float
+    row_dual_cny: np.ndarray | None = None
+    handle: CompiledModel | None = None
+
+    def dual(self, constraint) -> float:
+        # A ranged constraint has two rows; at most one of them is active.
+        rows = self.handle.rows_of(constraint)
+        return float(sum(self.row_dual_cny[i] for i in rows))
+
+
+def duals_around_plan(m: pyo.ConcreteModel, result: SolveResult) -> PlanDuals:
+    """Row duals of the LP in which each build may move by up to one module around the plan.
+
+    Bounds every integer decision to within :data:`MARGINAL_WINDOW_MODULES` modules of
+    its (rounded) MILP value, makes it continuous, re-solves the LP (on the HiGHS model
+    the solve compiled, ``result.handle``, from its last basis), reads the row duals and
+    restores the HiGHS model. The Pyomo model's values stay those of the MILP. With the
+    integers pinned exactly, a target met with part of a module to spare would show a
+    marginal cost of zero; the one-module window prices the marginal module.
+    """
+    if not result.has_solution:
+        return PlanDuals(result.status, 0.0)
+    compiled = result.handle
+    if compiled is None or not _matches(compiled, m):
+        compiled = compile_model(m)
+    ints = compiled.integer_cols
+    plan = np.array([round(compiled.columns[c].value or 0.0) for c in ints], dtype=float)
+    lower = np.maximum(compiled.col_lower[ints], plan - MARGINAL_WINDOW_MODULES)
+    upper = np.minimum(compiled.col_upper[ints], plan + MARGINAL_WINDOW_MODULES)
+    compiled.set_integrality(ints, False)
+    compiled.set_bounds(ints, lower, upper)
+    try:
+        lp = compiled.run(time_limit_s=max(result.solve_time_s * 4, 600.0), mip_gap=0.0, threads=1)
+        if lp.status != SolveStatus.optimal:
+            return PlanDuals(lp.status, lp.solve_time_s)
+        row_dual = compiled.row_duals() * compiled.objective_scale
+    finally:
+        compiled.restore()
+    return PlanDuals(lp.status, lp.solve_time_s, row_dual, compiled)
+
+
+def _matches(compiled: CompiledModel, m: pyo.ConcreteModel) -> bool:
+    """Whether the compiled model still describes ``m``: same columns, none newly fixed,
+    same bounds (constraint expressions are not re-checked; the builder never edits
+    them after the build)."""
+    if compiled.model() is not m:
+        return False
+    for v, lb, ub in zip(compiled.columns, compiled.col_lower, compiled.col_upper, strict=True):
+        vlb, vub = v.bounds
+        if v.fixed or (vlb if vlb is not None else -math.inf) != lb:
+            return False
+        if (vub if vub is not None else math.inf) != ub:
+            return False
+    return True
