@@ -1,8 +1,10 @@
 """Inputs: the CSV tables, the hourly profiles and a model file -> one validated Dataset.
 
 This is the only place ``planner`` reads the data folder. :func:`load_inputs` runs every
-check first and raises :class:`~planner.errors.InputError` with all problems, so the model
-builder only ever sees complete, typed, unit-labelled inputs:
+check first (each table alone, :mod:`planner.inputs.tables`; the rules that span tables
+and the model's years, :mod:`planner.inputs.rules`; the profile file) and raises
+:class:`~planner.errors.InputError` with all problems, so the model builder only ever sees
+complete, typed, unit-labelled inputs:
 
 - every variable of :data:`planner.schema.INPUT_VARIABLES`, with its dims, ``units`` and
   ``long_name`` from the schema, plus the model-file variables in :data:`MODEL_VARIABLES`;
