@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from planner.cli_common import EXIT_NOT_SOLVED, console, friendly, out
 from planner.errors import InputError, Problem
-from planner.model_file import DEFAULT_MODEL, RANGES
+from planner.model_file import DAYS_RANGE, DEFAULT_MODEL, RANGES, valid_days
 
 if TYPE_CHECKING:
     from planner.run import Run
@@ -37,7 +37,7 @@ def _parse_hours(value: str | None) -> int | str | None:
     for suffix in ("-days", "days", "-day", "day"):
         number = number.removesuffix(suffix)
     number = number.strip()
-    if number.isdigit() and 1 <= int(number) <= 365:
+    if number.isdigit() and valid_days(int(number)):
         return int(number)
     raise InputError(
         [
@@ -45,7 +45,8 @@ def _parse_hours(value: str | None) -> int | str | None:
                 "--hours",
                 None,
                 None,
-                f"'{value}' is not valid; give 'full' or N-days with N from 1 to 365, e.g. 8-days",
+                f"'{value}' is not valid; give 'full' or N-days with N from {DAYS_RANGE[0]} "
+                f"to {DAYS_RANGE[1]}, e.g. 8-days",
             )
         ]
     )
@@ -454,7 +455,7 @@ def data_check(data_dir: Path, models_dir: Path) -> None:
     Reports every problem at once (file, line, column, what would be valid); exit
     status 2 if there is any.
     """
-    from planner.inputs.checks import check_all
+    from planner.model_checks import check_all
 
     problems = check_all(data_dir, models_dir if models_dir.exists() else None)
     if problems:
@@ -480,8 +481,8 @@ def data_profiles(data_dir: Path, seed: int) -> None:
     profile, its annual mean GHI against the profile's, the solar full-load hours
     against the published figure, and the wind full-load hours against their target.
     """
-    from planner.inputs.checks import read_tables
     from planner.inputs.profiles import calibration_table, generate_profiles, write_profiles
+    from planner.inputs.tables import read_tables
 
     tables, problems = read_tables(data_dir)
     problems = [p for p in problems if Path(p.file).stem in ("sites", "site_energy", "climate")]
@@ -507,7 +508,7 @@ def data_profiles(data_dir: Path, seed: int) -> None:
 @click.option(
     "--days",
     "days_list",
-    type=click.IntRange(1, 365),
+    type=click.IntRange(*DAYS_RANGE),
     multiple=True,
     help="Numbers of representative days [default: that of models/national_2025.yaml].",
 )

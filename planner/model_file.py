@@ -4,7 +4,9 @@ A model file is validated by pydantic; an unknown key or a wrong value is an err
 names the file, the key and what would be valid. ``--set KEY=VALUE`` overrides use the
 same dotted keys (``target.total_eflops.2025=320``, ``carbon_price_cny_per_t=100``); a
 wrong key or value given with ``--set`` (or a sweep's ``--vary``) is blamed on that
-option, not on the file.
+option, not on the file. The run options (``--hours``, ``--time-limit``, ``--gap``,
+``--threads``, ``--log``) are typed values, set on the validated model by
+:func:`with_options`, never text.
 
 Checked before anything is built:
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,6 +39,11 @@ DEFAULT_MODEL = Path("models/national_2025.yaml")
 YEAR_RANGE = (1900, 2200)
 """Calendar years planner accepts anywhere: plan years, years of targets and caps in a
 model file, and the years, vintages and calibration years of the data tables [year]."""
+
+DAYS_RANGE = (1, 365)
+"""The numbers of representative days planner accepts wherever they are given
+(``time.representative_days``, ``--hours N-days``, ``planner data timeslices --days``)
+[day]; ``full`` asks for every hour of the year instead. See :func:`valid_days`."""
 
 SCENARIO_PATTERN = re.compile(r"[^\W_](?:[\w.-]*[^\W_])?")
 """A scenario name: letters (any script), digits, ``_``, ``-`` and ``.``, starting and
@@ -78,6 +85,11 @@ def _number(key: str, kind: type = float) -> Any:
 Year = Annotated[int, Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]
 
 
+def valid_days(days: int | str) -> bool:
+    """Whether ``days`` is ``"full"`` or a number of representative days in :data:`DAYS_RANGE`."""
+    return days == "full" or DAYS_RANGE[0] <= int(days) <= DAYS_RANGE[1]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -106,8 +118,8 @@ class TimeOptions(_Strict):
     @field_validator("representative_days")
     @classmethod
     def _days(cls, v: int | str) -> int | str:
-        if v != "full" and not 1 <= int(v) <= 365:
-            raise ValueError(f"{v} days; give 1 to 365, or 'full'")
+        if not valid_days(v):
+            raise ValueError(f"{v} days; give {DAYS_RANGE[0]} to {DAYS_RANGE[1]}, or 'full'")
         return v
 
 
@@ -455,6 +467,42 @@ def apply_overrides(
     return out
 
 
+RUN_OPTIONS: dict[str, tuple[str, str, str]] = {
+    "days": ("time", "representative_days", "--hours"),
+    "time_limit_s": ("solver", "time_limit_s", "--time-limit"),
+    "mip_gap": ("solver", "mip_gap", "--gap"),
+    "threads": ("solver", "threads", "--threads"),
+    "solver_log": ("solver", "log", "--log"),
+}
+"""The run options of ``planner solve`` and ``planner plan``: keyword of
+:func:`with_options` (and :func:`planner.run.run_model`) -> (section, key) of the model
+file it sets, and the command-line option that gives it."""
+
+
+def with_options(model: ModelFile, file: str = "model file", **options: Any) -> ModelFile:
+    """``model`` with the run options given (those not None) set to their typed values.
+
+    The options (keywords of :data:`RUN_OPTIONS`: ``days``, ``time_limit_s``,
+    ``mip_gap``, ``threads``, ``solver_log``) replace their keys in the ``time`` and
+    ``solver`` sections, and the model is validated again, so every range still holds:
+    a value out of range is an :class:`InputError` blamed on its option (``--hours``,
+    ``--time-limit``, ...). Unlike ``--set``, nothing is written as text and parsed again.
+    """
+    unknown = sorted(set(options) - set(RUN_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown run options: {', '.join(unknown)}")
+    raw = model.model_dump()
+    origins: dict[tuple[str, ...], str] = {}
+    for name, value in options.items():
+        if value is not None:
+            section, key, option = RUN_OPTIONS[name]
+            raw[section][key] = value
+            origins[(section, key)] = option
+    if not origins:
+        return model
+    return parse_model(raw, file, origins=origins)
+
+
 def override_origins(
     overrides: Sequence[str], labels: Sequence[str] | None = None
 ) -> dict[tuple[str, ...], str]:
@@ -477,20 +525,25 @@ def load_model(
     overrides: list[str] | None = None,
     *,
     labels: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> tuple[ModelFile, Path]:
     """Read, override and validate a model file; return it and its data directory.
 
-    ``labels`` names the option each override came from (``--set`` by default).
+    ``overrides`` are ``KEY=VALUE`` texts; ``labels`` names the option each came from
+    (``--set`` by default). ``options`` are typed run options, set after them
+    (:func:`with_options`).
 
     Raises
     ------
     InputError
-        On any problem of the file or the overrides, or if the data folder does not exist.
+        On any problem of the file, the overrides or the options, or if the data folder
+        does not exist.
     """
     path = Path(path)
     overrides = list(overrides or [])
     raw = apply_overrides(read_model_raw(path), overrides, str(path), labels=labels)
     model = parse_model(raw, str(path), origins=override_origins(overrides, labels))
+    model = with_options(model, str(path), **(options or {}))
     data_dir = (path.parent / model.data_dir).resolve()
     if not data_dir.is_dir():
         raise InputError(

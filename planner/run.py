@@ -85,23 +85,21 @@ def run_model(
 ) -> Run:
     """Load, build, solve and extract one model; raise InputError on bad input.
 
-    ``days``, ``time_limit_s``, ``mip_gap`` and ``threads`` override the model file's
-    ``time`` and ``solver`` sections.
+    ``overrides`` are ``--set`` texts (``KEY=VALUE``). ``days``, ``time_limit_s``,
+    ``mip_gap``, ``threads`` and ``solver_log`` override the model file's ``time`` and
+    ``solver`` sections as typed values (:func:`planner.model_file.with_options`).
     """
-    extra = list(overrides or [])
-    for key, value in (
-        ("time.representative_days", days),
-        ("solver.time_limit_s", time_limit_s),
-        ("solver.mip_gap", mip_gap),
-        ("solver.threads", threads),
-        ("solver.log", solver_log),
-    ):
-        if value is not None:
-            extra.append(f"{key}={value}")
+    options = {
+        "days": days,
+        "time_limit_s": time_limit_s,
+        "mip_gap": mip_gap,
+        "threads": threads,
+        "solver_log": solver_log,
+    }
     t0 = time.perf_counter()
     step = on_step or (lambda _msg: None)
     step("loading inputs")
-    model, data_dir = load_model(model_path, extra)
+    model, data_dir = load_model(model_path, overrides, options=options)
     return solve_model(model, data_dir, on_step=step, t_start=t0)
 
 

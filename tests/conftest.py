@@ -335,7 +335,7 @@ def shipped_data_missing() -> list[str]:
 @functools.cache
 def shipped_data_complete() -> tuple[bool, str]:
     """Whether data/ passes every check (reason if not)."""
-    from planner.inputs.checks import check_all
+    from planner.model_checks import check_all
 
     missing = shipped_data_missing()
     if missing:

@@ -24,13 +24,9 @@ from conftest import (
 
 from planner import schema
 from planner.errors import Problem
-from planner.inputs.checks import (
-    check_all,
-    check_consistency,
-    check_model_files,
-    check_profiles,
-    read_tables,
-)
+from planner.inputs.rules import RULES, check_rules
+from planner.inputs.tables import check_profiles, read_tables
+from planner.model_checks import check_all, check_model_files
 
 # --------------------------------------------------------------------------- helpers
 
@@ -271,8 +267,26 @@ def test_problem_renders_place(fixture_data: Path) -> None:
 def test_consistency_needs_every_site(fixture_data: Path) -> None:
     tables, _ = read_tables(fixture_data)
     tables["site_limits"] = tables["site_limits"].iloc[1:]
-    problem = find(check_consistency(tables), "site_limits.csv", None, "site")
+    problem = find(check_rules(tables), "site_limits.csv", None, "site")
     assert "s_east" in problem.message
+
+
+def test_rules_are_named_and_documented() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(set(names)) == len(names)
+    for rule in RULES:
+        assert rule.doc, f"{rule.name} has no docstring naming the rule"
+        assert set(rule.needs) <= set(schema.TABLES), rule.name
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_a_rule_reads_only_the_tables_it_needs(fixture_data: Path, rule) -> None:
+    # A rule runs when the tables its Rule names are clean; one that read another table
+    # would fail when that table had a problem (and the reader left it out).
+    tables, _ = read_tables(fixture_data)
+    assert rule.check({name: tables[name] for name in rule.needs}) == []
+    for name in rule.needs:  # without one of them the rule is skipped
+        assert check_rules({k: v for k, v in tables.items() if k != name}) == []
 
 
 # --------------------------------------------------------------------------- profiles
@@ -372,6 +386,19 @@ def test_model_target_overrides_cover_missing_targets(fixture_data: Path, tmp_pa
     write_model(models / "ok.yaml", fixture_data, "target:\n  total_eflops: {2025: 50}\n")
     problem = find(check_model_files(models), "ok.yaml", None, "years")
     assert "intelligent_share, green_share_new_hub" in problem.message
+
+
+def test_model_years_not_after_the_base_year(fixture_data: Path, tmp_path: Path) -> None:
+    # The same rule as load_inputs' (planner.inputs.rules.plan_years_after_base_year),
+    # blamed on the model file.
+    models = tmp_path / "models"
+    path = models / "old.yaml"
+    path.parent.mkdir()
+    path.write_text(f"scenario: old\ndata_dir: {fixture_data}\nyears: [2023, 2024]\n")
+    problems = [p for p in check_model_files(models) if "base year" in p.message]
+    (problem,) = problems
+    assert (Path(problem.file).name, problem.column) == ("old.yaml", "years")
+    assert "years 2023 are not after the base year 2023 (params.csv)" in problem.message
 
 
 def test_model_files_in_check_all(fixture_data: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Model files: validation, overrides, and errors that name the key and what is valid."""
+"""Model files: validation, overrides, run options, errors naming the key and what is valid."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from planner.model_file import (
     load_model,
     parse_model,
     resolved_yaml,
+    with_options,
 )
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -198,3 +199,82 @@ def test_a_missing_data_dir_is_one_problem_naming_the_key(tmp_path: Path) -> Non
         load_model(path)
     (problem,) = err.value.problems
     assert problem.column == "data_dir" and "does not exist" in problem.message
+
+
+# --------------------------------------------------------------------------- run options
+
+
+@pytest.mark.parametrize(
+    ("options", "texts"),
+    [
+        ({"days": 2}, ["time.representative_days=2"]),
+        ({"days": "full"}, ["time.representative_days=full"]),
+        (
+            {"time_limit_s": 1e-6, "mip_gap": 1e-5, "threads": 4, "solver_log": True},
+            ["solver.time_limit_s=1e-06", "solver.mip_gap=1e-05", "solver.threads=4",
+             "solver.log=True"],
+        ),
+    ],
+)  # fmt: skip
+def test_run_options_set_what_the_same_text_overrides_did(options: dict, texts: list) -> None:
+    # What run_model used to pass on as text: the same model, down to the hash the run
+    # records (results.attrs["model_sha256"] is taken over model_dump_json()).
+    typed, _ = load_model(MODELS / "national_2025.yaml", options=options)
+    text, _ = load_model(MODELS / "national_2025.yaml", texts)
+    assert typed == text and typed.model_dump_json() == text.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "label"),
+    [
+        ("days", 0, "--hours"),
+        ("days", 366, "--hours"),
+        ("time_limit_s", 0.0, "--time-limit"),
+        ("mip_gap", float("nan"), "--gap"),
+        ("threads", 65, "--threads"),
+    ],
+)
+def test_a_run_option_out_of_range_is_blamed_on_its_option(option, value, label) -> None:
+    model, _ = load_model(MODELS / "national_2025.yaml")
+    with pytest.raises(InputError) as err:
+        with_options(model, "m.yaml", **{option: value})
+    (problem,) = err.value.problems
+    assert problem.file == label, str(problem)
+
+
+def test_no_run_option_leaves_the_model_as_it_is() -> None:
+    model, _ = load_model(MODELS / "national_2025.yaml")
+    assert with_options(model, days=None, threads=None) is model
+    with pytest.raises(TypeError, match="hours"):
+        with_options(model, hours=8)
+
+
+def test_run_model_passes_the_run_options_on_typed(monkeypatch) -> None:
+    import planner.model_file
+    import planner.run
+
+    texts: list[list[str]] = []
+    real = planner.model_file.apply_overrides
+
+    def spy(raw, overrides, file, **kwargs):
+        texts.append(list(overrides))
+        return real(raw, overrides, file, **kwargs)
+
+    monkeypatch.setattr(planner.model_file, "apply_overrides", spy)
+    monkeypatch.setattr(planner.run, "solve_model", lambda model, data_dir, **kw: model)
+    model = planner.run.run_model(
+        MODELS / "national_2025.yaml",
+        ["carbon_price_cny_per_t=5"],
+        days=2,
+        time_limit_s=30.0,
+        mip_gap=0.01,
+        threads=2,
+        solver_log=False,
+    )
+    assert texts == [["carbon_price_cny_per_t=5"]]  # only --set is text
+    assert model.carbon_price_cny_per_t == 5
+    assert model.time.representative_days == 2
+    solver = model.solver
+    assert (solver.time_limit_s, solver.mip_gap, solver.threads, solver.log) == (
+        30.0, 0.01, 2, False,
+    )  # fmt: skip

@@ -24,9 +24,9 @@ import pandas as pd
 import xarray as xr
 
 from planner.errors import InputError
-from planner.inputs.checks import PROFILES_FILE, check_profiles
 from planner.inputs.load import load_tables, tflops_to_eflops
 from planner.inputs.merra2 import cell_of_site, describe_cell
+from planner.inputs.tables import PROFILES_FILE, check_profiles
 
 FLH_TOLERANCE_FRAC = 0.02  # the wind profile must reproduce its full-load hours within 2 %
 # The solar profile's annual mean GHI must reproduce its MERRA-2 cell's within 1 %: the

@@ -1,8 +1,10 @@
 """Inputs: the CSV tables, the hourly profiles and a model file -> one validated Dataset.
 
 This is the only place ``planner`` reads the data folder. :func:`load_inputs` runs every
-check first and raises :class:`~planner.errors.InputError` with all problems, so the model
-builder only ever sees complete, typed, unit-labelled inputs:
+check first (each table alone, :mod:`planner.inputs.tables`; the rules that span tables
+and the model's years, :mod:`planner.inputs.rules`; the profile file) and raises
+:class:`~planner.errors.InputError` with all problems, so the model builder only ever sees
+complete, typed, unit-labelled inputs:
 
 - every variable of :data:`planner.schema.INPUT_VARIABLES`, with its dims, ``units`` and
   ``long_name`` from the schema, plus the model-file variables in :data:`MODEL_VARIABLES`;
@@ -30,13 +32,18 @@ import pandas as pd
 import xarray as xr
 
 from planner import schema
-from planner.errors import InputError, Problem
-from planner.inputs.checks import (
-    PROFILES_FILE,
+from planner.errors import InputError
+from planner.inputs.rules import (
     TECHS,
-    check_consistency,
-    check_profile_values,
+    check_rules,
     given_targets,
+    plan_years_after_base_year,
+    refresh_years,
+    refresh_years_covered,
+)
+from planner.inputs.tables import (
+    PROFILES_FILE,
+    check_profile_values,
     located,
     read_profiles,
     read_tables,
@@ -118,7 +125,7 @@ def load_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
         With every problem found.
     """
     tables, problems = read_tables(Path(data_dir))
-    problems += check_consistency(tables)
+    problems += check_rules(tables)
     if problems:
         raise InputError(located(problems, data_dir))
     return tables
@@ -141,27 +148,15 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
     """
     data_dir = Path(data_dir).resolve()
     tables, problems = read_tables(data_dir)
-    problems += check_consistency(tables, model.years, given_targets(model))
+    problems += check_rules(tables, model.years, given_targets(model))
     profiles_path = data_dir / PROFILES_FILE
     profiles, profile_problems = read_profiles(profiles_path)
     problems += profile_problems
     if profiles is not None:
         sites = list(tables["sites"]["site"]) if "sites" in tables else []
         problems += check_profile_values(profiles, sites, profiles_path.name)
-    if "params" in tables:
-        base = tables["params"].set_index("parameter")["value"].get("base_year")
-        problems += _refresh_year_gaps(tables, base, model.years)
-        early = [y for y in model.years if base is not None and y <= base]
-        if early:
-            problems.append(
-                Problem(
-                    "model file",
-                    None,
-                    "years",
-                    f"years {', '.join(map(str, early))} are not after the base year "
-                    f"{int(base)} (params.csv); plan years start the year after the base year",
-                )
-            )
+    problems += refresh_years_covered(tables, model.years)
+    problems += plan_years_after_base_year(tables, model.years, "model file")
     if problems:
         raise InputError(problems)
 
@@ -176,40 +171,6 @@ def load_inputs(model: ModelFile, data_dir: Path) -> xr.Dataset:
         "model_sha256": hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest(),
     }
     return ds
-
-
-def refresh_years(base_year: int, years: list[int]) -> np.ndarray:
-    """Years in which servers may be renewed within the plan: after the base year, up to
-    the last plan year (the ``refresh_year`` coordinate)."""
-    return np.arange(int(base_year) + 1, max(years) + 1, dtype=np.int64)
-
-
-def _refresh_year_gaps(
-    tables: dict[str, pd.DataFrame], base_year: float | None, years: list[int]
-) -> list[Problem]:
-    """rack_build.csv must give every year up to the last plan year: servers renewed in a
-    year between plan years get that year's compute per rack."""
-    if base_year is None or "rack_build" not in tables or "rack_classes" not in tables:
-        return []
-    build = tables["rack_build"]
-    have = set(zip(build["rack_class"], build["year"], strict=True))
-    problems = []
-    for year in refresh_years(int(base_year), years).tolist():
-        if year in years:
-            continue  # a plan year: check_years reports it
-        missing = [c for c in tables["rack_classes"]["rack_class"] if (c, year) not in have]
-        if missing:
-            problems.append(
-                Problem(
-                    "rack_build.csv",
-                    None,
-                    "year",
-                    f"no row for year {year} for rack classes {', '.join(missing)}: servers "
-                    "renewed in a year between the base year and the last plan year take "
-                    "that year's compute per rack; give every year up to the last plan year",
-                )
-            )
-    return problems
 
 
 def provenance(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Input checks: every problem in the data and model files at once, never a traceback.
+"""The table reader: the data folder's files -> typed tables, and every problem at once.
 
-The checks are driven by :mod:`planner.schema`: each table's columns, kinds, bounds and
-references come from ``schema.TABLES``, so a new column needs no new code here. Only the
-rules that span tables (coverage of sites, years, hours; ``pue_min <= pue_ceiling``) are
-written out, in :func:`check_consistency`.
+Driven by :mod:`planner.schema`: each table's columns, kinds, bounds and references come
+from ``schema.TABLES`` (so a new column needs no new code here), the profile file's
+variables from ``schema.PROFILE_VARIABLES``. :func:`read_tables` reads every CSV and
+checks it alone: the file, its header, every cell (type, range, choices, references to
+other tables' keys and to ``sources.csv``) and the uniqueness of its key. Rules that span
+tables are in :mod:`planner.inputs.rules`.
 
 Every problem is a :class:`~planner.errors.Problem` naming the file, the 1-based line
 (header = line 1), the column, what is wrong and what would be valid.
@@ -25,17 +27,12 @@ import numpy as np
 import pandas as pd
 
 from planner import schema
-from planner.errors import InputError, Problem
+from planner.errors import Problem
 from planner.model_file import YEAR_RANGE
 from planner.schema import Column, Table
 
 PROFILES_FILE = "profiles.nc"
 NOTE_COLUMN = "note"  # the one free-text column a table may carry without the schema naming it
-# Per-year tables a model's years must be covered by (targets may come from the model file).
-YEAR_TABLES = ("grid", "rack_build", "technologies", "demand", "targets")
-TECHS = ("solar", "wind", "battery")
-TARGET_NAMES = ("total_eflops", "intelligent_share", "green_share_new_hub")
-SHARE_TARGETS = ("intelligent_share", "green_share_new_hub")
 _FRACTION_PROFILES = ("solar_cf", "wind_cf", "hydro_availability_frac")
 _TEMPERATURE_RANGE_C = (-60.0, 60.0)
 _SHOW = 6  # how many valid keys to list in a message
@@ -47,12 +44,13 @@ YEAR_COLUMNS = ("year", "vintage")
 # --------------------------------------------------------------------------- helpers
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float) -> str:
     """A bound as the user would write it (1, not 1.0)."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _few(items: Iterable, n: int = _SHOW) -> str:
+def few(items: Iterable, n: int = _SHOW) -> str:
+    """The first ``n`` items for a message, and how many there are if that is not all."""
     items = [str(i) for i in items]
     if not items:
         return "(none)"
@@ -76,14 +74,20 @@ def _ref_column(col: Column) -> str:
 
 def _bounds_hint(col: Column) -> str:
     if col.min is not None and col.max is not None:
-        return f"give {col.name} in [{_fmt(col.min)}, {_fmt(col.max)}]"
+        return f"give {col.name} in [{fmt(col.min)}, {fmt(col.max)}]"
     if col.min is not None:
-        return f"give {col.name} >= {_fmt(col.min)}"
-    return f"give {col.name} <= {_fmt(col.max)}"
+        return f"give {col.name} >= {fmt(col.min)}"
+    return f"give {col.name} <= {fmt(col.max)}"
 
 
 def _is_frac(col: Column) -> bool:
     return col.min == 0 and col.max == 1
+
+
+def missing_from(expected: Iterable, present: Iterable) -> list:
+    """The items of ``expected`` (in its order) that ``present`` lacks."""
+    have = set(present)
+    return [e for e in expected if e not in have]
 
 
 # --------------------------------------------------------------------------- reading
@@ -217,11 +221,11 @@ def _parse_cell(
                 return None, f"'{text}' is out of range: a fraction must be in [0, 1]"
             if col.min == 0:
                 return None, f"'{text}' must not be negative; give {col.name} >= 0"
-            return None, f"'{text}' is below the minimum {_fmt(col.min)}; {_bounds_hint(col)}"
+            return None, f"'{text}' is below the minimum {fmt(col.min)}; {_bounds_hint(col)}"
         if col.max is not None and value > col.max:
             if _is_frac(col):
                 return None, f"'{text}' is out of range: a fraction must be in [0, 1]"
-            return None, f"'{text}' is above the maximum {_fmt(col.max)}; {_bounds_hint(col)}"
+            return None, f"'{text}' is above the maximum {fmt(col.max)}; {_bounds_hint(col)}"
         return value, None
 
     if col.kind == "bool":
@@ -239,7 +243,7 @@ def _parse_cell(
             if unknown:
                 return None, (
                     f"unknown source_id {', '.join(repr(s) for s in unknown)}; "
-                    f"add it to sources.csv or use a known one: {_few(sorted(source_ids))}"
+                    f"add it to sources.csv or use a known one: {few(sorted(source_ids))}"
                 )
         return text, None
 
@@ -251,7 +255,7 @@ def _parse_cell(
         if text not in valid:
             noun = _noun(_ref_column(col))
             return None, (
-                f"unknown {noun} '{text}'; known {_plural(noun)}: {_few(valid)} "
+                f"unknown {noun} '{text}'; known {_plural(noun)}: {few(valid)} "
                 f"(see {schema.TABLES[col.ref].file})"
             )
     return text, None
@@ -430,12 +434,13 @@ def read_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]
         the choices, unknown reference or source_id, duplicate key.
     """
     if not Path(data_dir).is_dir():
-        return {}, [_no_folder(Path(data_dir))]
+        return {}, [no_folder(Path(data_dir))]
     typed, clean, problems = _read_all(data_dir)
     return {name: typed[name] for name in schema.TABLES if name in clean}, _collapse(problems)
 
 
-def _no_folder(data_dir: Path) -> Problem:
+def no_folder(data_dir: Path) -> Problem:
+    """The one problem of a data folder that does not exist (not one per missing table)."""
     return Problem(
         str(data_dir),
         None,
@@ -464,281 +469,7 @@ def _collapse(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-# --------------------------------------------------------------------------- cross-table rules
-
-
-def _missing_from(expected: Iterable, present: Iterable) -> list:
-    have = set(present)
-    return [e for e in expected if e not in have]
-
-
-def _year_gaps(
-    tables: dict[str, pd.DataFrame], year: int, given_targets: dict[str, set[int]] | None = None
-) -> dict[str, str]:
-    """What each per-year table lacks for ``year`` (file -> short description)."""
-    gaps: dict[str, str] = {}
-    given_targets = given_targets or {}
-    if "grid" in tables and "sites" in tables:
-        grid = tables["grid"]
-        missing = _missing_from(tables["sites"]["site"], grid.loc[grid["year"] == year, "site"])
-        if missing:
-            gaps["grid.csv"] = f"no row for year {year} at sites: {_few(missing)}"
-    if "rack_build" in tables and "rack_classes" in tables:
-        rb = tables["rack_build"]
-        missing = _missing_from(
-            tables["rack_classes"]["rack_class"], rb.loc[rb["year"] == year, "rack_class"]
-        )
-        if missing:
-            gaps["rack_build.csv"] = f"no row for year {year} for rack classes: {_few(missing)}"
-    if "technologies" in tables:
-        tech = tables["technologies"]
-        missing = _missing_from(TECHS, tech.loc[tech["year"] == year, "tech"])
-        if missing:
-            gaps["technologies.csv"] = f"no row for year {year} for: {_few(missing)}"
-    if "demand" in tables:
-        if not (tables["demand"]["year"] == year).any():
-            gaps["demand.csv"] = f"no demand row for year {year}"
-    if "targets" in tables:
-        tg = tables["targets"]
-        have = set(tg.loc[tg["year"] == year, "target"])
-        missing = [
-            t for t in TARGET_NAMES if t not in have and year not in given_targets.get(t, ())
-        ]
-        if missing:
-            gaps["targets.csv"] = (
-                f"no target {', '.join(missing)} for year {year} "
-                "(give it in targets.csv or under target: in the model file)"
-            )
-    return gaps
-
-
-def check_years(
-    tables: dict[str, pd.DataFrame],
-    years: Iterable[int],
-    given_targets: dict[str, set[int]] | None = None,
-) -> list[Problem]:
-    """Problems if the per-year tables do not cover ``years``.
-
-    ``given_targets`` maps a target name to the years the model file sets it for, which
-    then need no row in ``targets.csv``.
-    """
-    problems = []
-    for year in years:
-        for file, message in _year_gaps(tables, int(year), given_targets).items():
-            problems.append(Problem(file, None, "year", message))
-    return problems
-
-
-def covered_years(tables: dict[str, pd.DataFrame]) -> list[int]:
-    """Years every per-year table covers fully (targets.csv included)."""
-    candidates: set[int] = set()
-    for name in YEAR_TABLES:
-        if name in tables:
-            candidates |= {int(y) for y in tables[name]["year"]}
-    return sorted(y for y in candidates if not _year_gaps(tables, y))
-
-
-def check_consistency(
-    tables: dict[str, pd.DataFrame],
-    years: Iterable[int] | None = None,
-    given_targets: dict[str, set[int]] | None = None,
-) -> list[Problem]:
-    """Rules that span tables; a rule whose tables are absent (had problems) is skipped.
-
-    Every site has one row in site_limits and site_energy; climate has months 1-12 per site;
-    tou has hours 0-23 for every scheme in use; load_shapes hours 0-23 for every rack class;
-    params holds every required parameter with its unit; latency has every region x site;
-    ``pue_min <= pue_ceiling``; share targets are fractions; stock is not newer than the
-    base year; and, for ``years`` (if given), the per-year tables cover every year.
-    """
-    problems: list[Problem] = []
-    sites = tables.get("sites")
-    site_list = list(sites["site"]) if sites is not None else []
-
-    for name in ("site_limits", "site_energy"):
-        if sites is not None and name in tables:
-            missing = _missing_from(site_list, tables[name]["site"])
-            if missing:
-                problems.append(
-                    Problem(
-                        f"{name}.csv",
-                        None,
-                        "site",
-                        f"no row for sites: {_few(missing)}; every site in sites.csv needs one",
-                    )
-                )
-
-    if sites is not None and "climate" in tables:
-        climate = tables["climate"]
-        for site in site_list:
-            months = _missing_from(range(1, 13), climate.loc[climate["site"] == site, "month"])
-            if months:
-                problems.append(
-                    Problem(
-                        "climate.csv",
-                        None,
-                        "month",
-                        f"site '{site}' lacks months {_few(months, 12)}; give months 1-12",
-                    )
-                )
-
-    if "tou" in tables and "site_energy" in tables:
-        tou = tables["tou"]
-        energy = tables["site_energy"]
-        for scheme in dict.fromkeys(energy["tou_scheme"]):
-            hours = _missing_from(range(24), tou.loc[tou["tou_scheme"] == scheme, "hour_of_day"])
-            if hours:
-                users = list(energy.loc[energy["tou_scheme"] == scheme, "site"])
-                problems.append(
-                    Problem(
-                        "tou.csv",
-                        None,
-                        "hour_of_day",
-                        f"tou scheme '{scheme}' (used by {_few(users, 3)} in site_energy.csv) "
-                        f"lacks hours {_few(hours, 24)}; give hours 0-23",
-                    )
-                )
-
-    if "load_shapes" in tables and "rack_classes" in tables:
-        shapes = tables["load_shapes"]
-        for rc in tables["rack_classes"]["rack_class"]:
-            hours = _missing_from(range(24), shapes.loc[shapes["rack_class"] == rc, "hour_of_day"])
-            if hours:
-                problems.append(
-                    Problem(
-                        "load_shapes.csv",
-                        None,
-                        "hour_of_day",
-                        f"rack class '{rc}' lacks hours {_few(hours, 24)}; give hours 0-23",
-                    )
-                )
-
-    if "params" in tables:
-        problems += _check_params(tables["params"])
-
-    if "latency" in tables and "regions" in tables and sites is not None:
-        lat = tables["latency"]
-        have = set(zip(lat["region"], lat["site"], strict=True))
-        missing = [
-            f"{r}-{s}" for r in tables["regions"]["region"] for s in site_list if (r, s) not in have
-        ]
-        if missing:
-            problems.append(
-                Problem(
-                    "latency.csv",
-                    None,
-                    "site",
-                    f"no row for region-site pairs: {_few(missing)}; give every region x site pair",
-                )
-            )
-
-    if "site_energy" in tables and sites is not None:
-        ceiling = dict(zip(sites["site"], sites["pue_ceiling"], strict=True))
-        ceiling_line = dict(zip(sites["site"], sites.index, strict=True))
-        for line, row in tables["site_energy"].iterrows():
-            if row["site"] in ceiling and row["pue_min"] > ceiling[row["site"]]:
-                problems.append(
-                    Problem(
-                        "site_energy.csv",
-                        int(line),
-                        "pue_min",
-                        f"pue_min {_fmt(row['pue_min'])} of site '{row['site']}' is above its "
-                        f"pue_ceiling {_fmt(ceiling[row['site']])} (sites.csv line "
-                        f"{ceiling_line[row['site']]}); pue_min must be <= pue_ceiling",
-                    )
-                )
-
-    if "targets" in tables:
-        tg = tables["targets"]
-        for line, row in tg.iterrows():
-            if row["target"] in SHARE_TARGETS and row["value"] > 1:
-                problems.append(
-                    Problem(
-                        "targets.csv",
-                        int(line),
-                        "value",
-                        f"'{_fmt(row['value'])}' is out of range: {row['target']} is a fraction "
-                        "and a fraction must be in [0, 1] (write 35 % as 0.35)",
-                    )
-                )
-
-    if "stock" in tables and "params" in tables:
-        base = _param(tables["params"], "base_year")
-        if base is not None:
-            stock = tables["stock"]
-            for line, row in stock.loc[stock["vintage"] > base].iterrows():
-                problems.append(
-                    Problem(
-                        "stock.csv",
-                        int(line),
-                        "vintage",
-                        f"vintage {row['vintage']} is after the base year {int(base)} "
-                        "(params.csv); stock is what exists at the end of the base year",
-                    )
-                )
-
-    if years is not None:
-        problems += check_years(tables, years, given_targets)
-    return problems
-
-
-def _param(params: pd.DataFrame, name: str) -> float | None:
-    hit = params.loc[params["parameter"] == name, "value"]
-    return float(hit.iloc[0]) if len(hit) else None
-
-
-def _check_params(params: pd.DataFrame) -> list[Problem]:
-    problems = []
-    missing = _missing_from(schema.REQUIRED_PARAMS, params["parameter"])
-    if missing:
-        problems.append(
-            Problem(
-                "params.csv",
-                None,
-                "parameter",
-                "missing required parameters: "
-                + ", ".join(f"{p} [{schema.REQUIRED_PARAMS[p]}]" for p in missing),
-            )
-        )
-    for line, row in params.iterrows():
-        name, value = row["parameter"], row["value"]
-        unit = schema.REQUIRED_PARAMS.get(name)
-        if unit is not None and row["unit"] != unit:
-            problems.append(
-                Problem(
-                    "params.csv",
-                    int(line),
-                    "unit",
-                    f"'{row['unit']}' is not the unit of {name}; write '{unit}' "
-                    "(and give the value in that unit)",
-                )
-            )
-        if name.endswith("_frac") and not 0 <= value <= 1:
-            problems.append(
-                Problem(
-                    "params.csv",
-                    int(line),
-                    "value",
-                    f"'{_fmt(value)}' is out of range: a fraction must be in [0, 1] ({name})",
-                )
-            )
-        elif name == "base_year" and not float(value).is_integer():
-            problems.append(
-                Problem("params.csv", int(line), "value", f"base_year '{value}' must be a year")
-            )
-        elif name in schema.REQUIRED_PARAMS and name != "pue_free_cooling_below_c" and value < 0:
-            problems.append(
-                Problem(
-                    "params.csv",
-                    int(line),
-                    "value",
-                    f"'{_fmt(value)}' must not be negative; give {name} >= 0",
-                )
-            )
-    return problems
-
-
-# --------------------------------------------------------------------------- profiles
+# --------------------------------------------------------------------------- the profile file
 
 
 _PROFILES_HINT = "run `planner data profiles` to create it"
@@ -799,14 +530,14 @@ def check_profile_values(ds: Any, sites: Iterable[str], file: str) -> list[Probl
             )
             continue
         have = [str(s) for s in da["site"].values] if "site" in da.coords else []
-        missing = _missing_from(sites, have)
+        missing = missing_from(sites, have)
         if missing:
             problems.append(
                 Problem(
                     file,
                     None,
                     name,
-                    f"has no profile for sites: {_few(missing)}; every site in sites.csv "
+                    f"has no profile for sites: {few(missing)}; every site in sites.csv "
                     f"needs one; {hint}",
                 )
             )
@@ -829,7 +560,7 @@ def check_profile_values(ds: Any, sites: Iterable[str], file: str) -> list[Probl
             what = "a fraction must be in [0, 1]"
         else:
             lo, hi = _TEMPERATURE_RANGE_C
-            what = f"give temperatures in [{_fmt(lo)}, {_fmt(hi)}] degC"
+            what = f"give temperatures in [{fmt(lo)}, {fmt(hi)}] degC"
         with np.errstate(invalid="ignore"):
             out = (values < lo) | (values > hi) | np.isinf(values)
         if out.any():
@@ -846,137 +577,7 @@ def check_profile_values(ds: Any, sites: Iterable[str], file: str) -> list[Probl
     return problems
 
 
-# --------------------------------------------------------------------------- model files
-
-
-def _yaml_line(text: str, dotted: str | None) -> int | None:
-    """1-based line of the deepest key of ``dotted`` found in the YAML ``text``."""
-    import yaml
-
-    if not dotted:
-        return None
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in dotted.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key, value in node.value:
-            if str(key.value) == part:
-                line, node = key.start_mark.line + 1, value
-                break
-        else:
-            break
-    return line
-
-
-def given_targets(model) -> dict[str, set[int]]:
-    """Target name -> years the model file sets it for."""
-    return {name: set(getattr(model.target, name)) for name in TARGET_NAMES}
-
-
-def check_model_files(models_dir: Path, data_dir: Path | None = None) -> list[Problem]:
-    """Parse every ``*.yaml`` in ``models_dir`` and check the data cover the years it asks for.
-
-    ``data_dir`` overrides each model's own ``data_dir`` (resolved against the model file).
-    """
-    from planner.model_file import parse_model, read_model_raw
-
-    models_dir = Path(models_dir)
-    if not models_dir.is_dir():
-        return [Problem(str(models_dir), None, None, "the models folder does not exist")]
-    problems: list[Problem] = []
-    cache: dict[Path, dict[str, pd.DataFrame]] = {}
-    for path in sorted([*models_dir.glob("*.yaml"), *models_dir.glob("*.yml")]):
-        file = str(path)
-        try:
-            model = parse_model(read_model_raw(path), file)
-        except InputError as exc:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            for p in exc.problems:
-                row = p.row if p.row is not None else _yaml_line(text, p.column)
-                problems.append(Problem(p.file, row, p.column, p.message))
-            continue
-        folder = Path(data_dir) if data_dir is not None else (path.parent / model.data_dir)
-        folder = folder.resolve()
-        if not folder.is_dir():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            problems.append(
-                Problem(
-                    file,
-                    _yaml_line(text, "data_dir"),
-                    "data_dir",
-                    f"'{model.data_dir}' does not exist (resolved to {folder}); give the "
-                    "folder holding the CSV tables, relative to the model file",
-                )
-            )
-            continue
-        if folder not in cache:
-            cache[folder] = read_tables(folder)[0]
-        problems += _model_year_problems(model, file, cache[folder])
-    return problems
-
-
-def _model_year_problems(model, file: str, tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    problems = []
-    targets = given_targets(model)
-    covered = covered_years(tables)
-    for year in model.years:
-        gaps = _year_gaps(tables, year, targets)
-        if gaps:
-            detail = "; ".join(f"{f}: {m}" for f, m in gaps.items())
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    "years",
-                    f"asks for {year}, which the data do not cover ({detail}); "
-                    f"years the data cover: {_few(covered, 20)}",
-                )
-            )
-    if "params" in tables:
-        base = _param(tables["params"], "base_year")
-        early = [y for y in model.years if base is not None and y <= base]
-        if early:
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    "years",
-                    f"years {_few(early)} are not after the base year {int(base)} "
-                    "(params.csv); plan years start the year after the base year",
-                )
-            )
-    return problems
-
-
-# --------------------------------------------------------------------------- all
-
-
-def check_all(
-    data_dir: Path, models_dir: Path | None = None, years: Iterable[int] | None = None
-) -> list[Problem]:
-    """Every problem in the data folder, its profiles and (optionally) the model files.
-
-    ``years`` are the plan years the per-year tables must cover; by default the years
-    of ``targets.csv`` (the horizon the data set declares). Each model file's own years
-    are checked against the data too.
-    """
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():  # one problem, not one per missing table
-        return [_no_folder(data_dir)]
-    tables, problems = read_tables(data_dir)
-    if years is None and "targets" in tables:
-        years = sorted({int(y) for y in tables["targets"]["year"]})
-    problems += check_consistency(tables, years)
-    sites = list(tables["sites"]["site"]) if "sites" in tables else []
-    problems += check_profiles(data_dir / PROFILES_FILE, sites)
-    problems = located(problems, data_dir)
-    if models_dir is not None:
-        problems += check_model_files(models_dir, data_dir)
-    return problems
+# --------------------------------------------------------------------------- places
 
 
 def located(problems: list[Problem], data_dir: Path) -> list[Problem]:
