@@ -129,7 +129,9 @@ def test_targets_hold_up_to_reported_shortfall(national) -> None:
 
 def test_site_limits_hold(national) -> None:
     ds, _ = national
-    assert bool((ds["racks_total_std"].sum("rack_class") <= ds["rack_limit_std"] * (1 + RTOL)).all())
+    assert bool(
+        (ds["racks_total_std"].sum("rack_class") <= ds["rack_limit_std"] * (1 + RTOL)).all()
+    )
     assert bool((ds["grid_import_mw"] <= ds["grid_limit_mw"] * (1 + RTOL) + 1e-6).all())
     new_allowed = ds["new_build_allowed"].astype(bool)
     assert float(ds["racks_new_std"].where(~new_allowed, 0).sum()) == 0

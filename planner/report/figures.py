@@ -524,7 +524,9 @@ def racks_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
         barmode="stack",
         height=460,
         xaxis=_axis(t("axis.hub", lang)),
-        yaxis=_axis(text.axis_title("racks_new_std", ds["racks_new_std"].attrs, lang), tickformat=",~s"),
+        yaxis=_axis(
+            text.axis_title("racks_new_std", ds["racks_new_std"].attrs, lang), tickformat=",~s"
+        ),
     )
     return {"data": data, "layout": layout}
 
