@@ -3,15 +3,13 @@
 - ``fixture_data``: a tiny data set (3 sites, 2 regions, years 2024-2025) that passes every
   input check, written to ``tmp_path/data``; independent of ``data/`` so tests can corrupt
   it and know exactly what is in it.
-- ``data_copy``: a copy of the shipped ``data/`` in ``tmp_path/data`` (skipped while the
-  shipped data are incomplete, i.e. do not yet pass ``planner data check``).
+- ``data_copy``: a copy of the shipped ``data/`` in ``tmp_path/data``.
 - ``model_yaml``: writes a minimal model file next to a data folder.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import shutil
 from pathlib import Path
 
@@ -326,26 +324,6 @@ def write_model(path: Path, data_dir: Path, extra: str = "") -> Path:
     return path
 
 
-def shipped_data_missing() -> list[str]:
-    """Files of data/ not written yet (the data set is still being assembled)."""
-    files = [t.file for t in schema.TABLES.values()] + ["profiles.nc"]
-    return [f for f in files if not (SHIPPED_DATA / f).is_file()]
-
-
-@functools.cache
-def shipped_data_complete() -> tuple[bool, str]:
-    """Whether data/ passes every check (reason if not)."""
-    from planner.model_checks import check_all
-
-    missing = shipped_data_missing()
-    if missing:
-        return False, f"data/ is incomplete: {', '.join(missing)} not written yet"
-    problems = check_all(SHIPPED_DATA)
-    if problems:
-        return False, f"data/ not complete yet ({len(problems)} problems, first: {problems[0]})"
-    return True, ""
-
-
 @pytest.fixture
 def fixture_data(tmp_path: Path) -> Path:
     """A small valid data set in ``tmp_path/data``."""
@@ -354,10 +332,7 @@ def fixture_data(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
-    """A copy of the shipped data/ in ``tmp_path/data`` (skipped while data/ is incomplete)."""
-    ok, reason = shipped_data_complete()
-    if not ok:
-        pytest.skip(reason)
+    """A copy of the shipped data/ in ``tmp_path/data``."""
     return Path(shutil.copytree(SHIPPED_DATA, tmp_path / "data"))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import SHIPPED_DATA, SHIPPED_MODELS, shipped_data_missing, write_model
+from conftest import SHIPPED_DATA, SHIPPED_MODELS, write_model
 
 from planner import schema
 from planner.errors import InputError
@@ -26,13 +26,7 @@ from planner.model_file import load_model
 def case(request, tmp_path_factory) -> tuple[Path, Path]:
     """(model file, data folder)."""
     if request.param == "shipped":
-        missing = shipped_data_missing()
-        if missing:
-            pytest.skip(f"data/ is incomplete: {', '.join(missing)} not written yet")
-        model = SHIPPED_MODELS / "national_2025.yaml"
-        if not model.is_file():
-            model = write_model(tmp_path_factory.mktemp("m") / "model.yaml", SHIPPED_DATA)
-        return model, SHIPPED_DATA
+        return SHIPPED_MODELS / "national_2025.yaml", SHIPPED_DATA
     data = request.getfixturevalue("fixture_data")
     return write_model(data.parent / "models" / "model.yaml", data), data
 
@@ -241,9 +235,6 @@ def test_calibration_report_fixture(fixture_data: Path) -> None:
 
 
 def test_calibration_report_shipped() -> None:
-    missing = shipped_data_missing()
-    if missing:
-        pytest.skip(f"data/ is incomplete: {', '.join(missing)} not written yet")
     national, flh = calibration_report(SHIPPED_DATA)
     assert national["ok"].all(), national.to_string()
     assert flh["ok"].all(), flh.to_string()
