@@ -31,7 +31,7 @@ MODEL = ROOT / "models" / "national_2025.yaml"
 RESULTS = ROOT / "benchmarks" / "results"
 VARY = [
     "--vary",
-    "carbon_price_cny_per_t=0,50,100,200,400,800",
+    "carbon_price_cny_per_tco2=0,50,100,200,400,800",
     "--vary",
     "target.intelligent_share.2025=0.35,0.4,0.45,0.5",
 ]

@@ -129,7 +129,7 @@ def _solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="KEY=VALUE",
             help="Override a model-file option, e.g. target.total_eflops.2025=320 "
-            "or carbon_price_cny_per_t=100. Repeatable.",
+            "or carbon_price_cny_per_tco2=100. Repeatable.",
         ),
         click.option(
             "--out",

@@ -2,7 +2,7 @@
 
 A model file is validated by pydantic; an unknown key or a wrong value is an error that
 names the file, the key and what would be valid. ``--set KEY=VALUE`` overrides use the
-same dotted keys (``target.total_eflops.2025=320``, ``carbon_price_cny_per_t=100``); a
+same dotted keys (``target.total_eflops.2025=320``, ``carbon_price_cny_per_tco2=100``); a
 wrong key or value given with ``--set`` (or a sweep's ``--vary``) is blamed on that
 option, not on the file. The run options (``--hours``, ``--time-limit``, ``--gap``,
 ``--threads``, ``--log``) are typed values, set on the validated model by
@@ -23,6 +23,7 @@ Checked before anything is built:
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -34,7 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.errors import InputError, Problem
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MODEL = Path("models/national_2025.yaml")
+
+DEPRECATED_KEYS: dict[str, str] = {
+    "carbon_price_cny_per_t": "carbon_price_cny_per_tco2",
+}
+"""Old model-file keys (top level) and the key each is now: one name per quantity from
+the model file to the results. An old key still works, with a deprecation message."""
 
 YEAR_RANGE = (1900, 2200)
 """Calendar years planner accepts anywhere: plan years, years of targets and caps in a
@@ -56,7 +65,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "target.intelligent_share.*": (0.0, 1.0, "fraction"),
     "target.green_share_new_hub.*": (0.0, 1.0, "fraction"),
     "target.hourly_cfe_share.*": (0.0, 1.0, "fraction"),
-    "carbon_price_cny_per_t": (0.0, 1e6, "CNY/tCO2"),
+    "carbon_price_cny_per_tco2": (0.0, 1e6, "CNY/tCO2"),
     "carbon_cap_tco2.*": (0.0, 1e11, "tCO2 per year"),
     "price_scale.*": (0.0, 100.0, "times the grid prices of the data"),
     "capex_scale.*": (0.0, 100.0, "times the rack capex of the data"),
@@ -152,7 +161,7 @@ class ModelFile(_Strict):
     data_dir: str = Field("../data", min_length=1)
     years: list[Year] = Field(min_length=1)
     target: Targets = Field(default_factory=Targets)
-    carbon_price_cny_per_t: _number("carbon_price_cny_per_t") = 0.0
+    carbon_price_cny_per_tco2: _number("carbon_price_cny_per_tco2") = 0.0
     carbon_cap_tco2: dict[Year, _number("carbon_cap_tco2.*")] = Field(default_factory=dict)
     price_scale: dict[Literal["east", "west"], _number("price_scale.*")] = Field(
         default_factory=dict
@@ -387,10 +396,32 @@ def parse_model(
     """
     if not isinstance(raw, dict):
         raise InputError([Problem(file, None, None, "the model file must be a YAML mapping")])
+    raw = renamed_keys(raw, file)
     try:
         return ModelFile.model_validate(raw)
     except ValidationError as exc:
         raise InputError(_problems_from(exc, file, origins)) from None
+
+
+def renamed_keys(raw: dict[str, Any], file: str) -> dict[str, Any]:
+    """``raw`` with every deprecated key (:data:`DEPRECATED_KEYS`) under its new name."""
+    old = [k for k in DEPRECATED_KEYS if k in raw]
+    if not old:
+        return raw
+    out = dict(raw)
+    problems = []
+    for key in old:
+        new = DEPRECATED_KEYS[key]
+        if new in out:
+            problems.append(
+                Problem(file, None, key, f"{key} and {new} are the same setting; give only {new}")
+            )
+            continue
+        log.warning("%s: the key %s is deprecated; it is now %s", file, key, new)
+        out[new] = out.pop(key)
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def read_model_raw(path: Path) -> dict[str, Any]:
@@ -450,6 +481,10 @@ def apply_overrides(
         except yaml.YAMLError:
             value = text
         parts = key.strip().split(".")
+        if parts[0] in DEPRECATED_KEYS:
+            log.warning("%s: the key %s is deprecated; it is now %s", label, parts[0],
+                        DEPRECATED_KEYS[parts[0]])  # fmt: skip
+            parts[0] = DEPRECATED_KEYS[parts[0]]
         node = out
         for part in parts[:-1]:
             nxt = node.get(_key(part)) if isinstance(node, dict) else None

@@ -3,7 +3,7 @@
 The one path the CLI, the sweeps and notebooks all call::
 
     from planner.run import run_model
-    run = run_model("models/national_2025.yaml", overrides=["carbon_price_cny_per_t=100"])
+    run = run_model("models/national_2025.yaml", overrides=["carbon_price_cny_per_tco2=100"])
     run.results            # xarray Dataset: inputs used + solution, units in attrs
     run.summary            # headline figures (what summary.json holds)
     run.write("runs/my_case")

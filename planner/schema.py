@@ -417,72 +417,735 @@ PROFILE_DIAGNOSTICS: dict[str, tuple[str, str]] = {
     "ghi_w_m2": ("W/m2", "global horizontal irradiance behind solar_cf (from MERRA-2)"),
 }
 
-# Units and long names of the variables in the validated inputs Dataset (dims in brackets).
-INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    # name: (dims, units, long_name)
-    "site_hub": (("site",), "", "hub the site belongs to"),
-    "site_east_west": (("site",), "", "east or west"),
-    "site_in_national_hub": (("site",), "", "site lies in a national hub node"),
-    "site_name_en": (("site",), "", "site name"),
-    "site_name_zh": (("site",), "", "site name (Chinese)"),
-    "site_lat_deg": (("site",), "degree_north", "latitude"),
-    "site_lon_deg": (("site",), "degree_east", "longitude"),
-    "pue_ceiling": (("site",), "1", "PUE ceiling for new builds"),
-    "occupancy_min_frac": (("site",), "1", "minimum rack occupancy of new racks"),
-    "stock_occupancy_frac": (("site",), "1", "occupancy of the existing racks"),
-    "rack_limit_std": (("site",), "std_rack", "rack limit"),
-    "build_limit_std_per_year": (("site",), "std_rack/year", "build-rate limit"),
-    "grid_limit_mw": (("site",), "MW", "grid-connection limit"),
-    "new_build_allowed": (("site",), "", "new racks may be built"),
-    "campus_phase_std": (("site",), "std_rack", "racks per campus phase"),
-    "campus_phase_cost_cny": (("site",), "CNY", "fixed cost per campus phase"),
-    "pue_min": (("site",), "1", "PUE in free cooling"),
-    "solar_limit_mw": (("site",), "MW", "solar capacity limit"),
-    "wind_limit_mw": (("site",), "MW", "wind capacity limit"),
-    "hydro_limit_mw": (("site",), "MW", "hydro contract limit"),
-    "battery_limit_mw": (("site",), "MW", "battery power limit"),
-    "hydro_price_cny_per_mwh": (("site",), "CNY/MWh", "hydro contract energy price"),
-    "electricity_price_cny_per_mwh": (("site", "year"), "CNY/MWh", "grid price, flat period"),
-    "grid_ef_tco2_per_mwh": (("site", "year"), "tCO2/MWh", "grid emission factor"),
-    "utilisation_frac": (("rack_class",), "1", "average IT draw / nameplate"),
-    "om_cny_per_std_rack_year": (("rack_class",), "CNY/(std_rack*year)", "fixed O&M"),
-    "lifetime_years": (("rack_class",), "year", "rack lifetime (facility; retirement)"),
-    "it_lifetime_years": (("rack_class",), "year", "IT equipment lifetime (annualises IT capex)"),
-    "module_std_racks": (("rack_class",), "std_rack", "build module size"),
-    "eflops_per_std_rack": (("rack_class", "year"), "EFLOPS/std_rack", "compute per new rack"),
-    "refresh_eflops_per_std_rack": (
-        ("rack_class", "refresh_year"),
-        "EFLOPS/std_rack",
-        "compute per rack of servers bought in the year (renewals of existing racks)",
-    ),
-    "capex_facility_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "facility capex"),
-    "capex_it_cny_per_std_rack": (("rack_class", "year"), "CNY/std_rack", "IT capex"),
-    "load_shape_rel": (
-        ("rack_class", "hour_of_day"),
-        "1",
-        "hourly IT draw relative to the daily mean",
-    ),
-    "stock_racks_std": (("site", "rack_class", "vintage"), "std_rack", "existing racks"),
-    "stock_eflops_per_std_rack": (
-        ("site", "rack_class", "vintage"),
-        "EFLOPS/std_rack",
-        "compute per existing rack at the end of the base year",
-    ),
-    "target_total_eflops": (("year",), "EFLOPS", "national compute target"),
-    "target_intelligent_share_frac": (("year",), "1", "intelligent share target"),
-    "target_green_share_frac": (("year",), "1", "green share of new hub capacity"),
-    "tech_capex_cny_per_kw": (("tech", "year"), "CNY/kW", "capex"),
-    "tech_capex_cny_per_kwh": (("tech", "year"), "CNY/kWh", "energy capex (battery)"),
-    "tech_fom_cny_per_kw_year": (("tech", "year"), "CNY/(kW*year)", "fixed O&M"),
-    "tech_lifetime_years": (("tech", "year"), "year", "lifetime"),
-    "demand_eflops": (("region", "service", "rack_class", "year"), "EFLOPS", "compute demand"),
-    "service_max_latency_ms": (("service",), "ms", "latency limit (one-way)"),
-    "latency_ms": (("region", "site"), "ms", "one-way latency"),
-    "distance_km": (("region", "site"), "km", "fibre distance"),
-    "solar_cf": (("site", "hour"), "1", "solar capacity factor"),
-    "wind_cf": (("site", "hour"), "1", "wind capacity factor"),
-    "hydro_availability_frac": (("site", "hour"), "1", "hydro availability"),
-    "temperature_c": (("site", "hour"), "degC", "ambient temperature"),
-    "pue": (("site", "hour"), "1", "hourly PUE"),
-    "price_multiplier": (("site", "hour"), "1", "time-of-use multiplier"),
+# ---------------------------------------------------------------------- the quantities
+
+INPUT = "input"  # in the inputs Dataset: read by the loader from a table, or computed there
+MODEL = "model"  # in the inputs Dataset, set by the model file
+RESULT = "result"  # in results.nc: the solution and what the results stage derives
+FORMULATION = "formulation"  # a Pyomo component no result holds
+SLICED = "sliced"  # added by the time slicing (planner.inputs.timeslices)
+SUMMARY = "summary"  # a per-year figure of summary.json that no result variable is
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity under one name, from the CSV column to the results (Switch-style).
+
+    ``table`` (and ``column``, when the column is named otherwise) is where the loader
+    copies an input from; an input with no table is computed by the loader. ``fill`` is
+    the value of combinations the table leaves out (None: every combination must be
+    present). The unit is in the name's suffix (:data:`UNIT_SUFFIXES`).
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    unit: str
+    long_name: str
+    stage: str
+    table: str | None = None
+    column: str | None = None
+    fill: float | None = None
+    result_dims: tuple[str, ...] | None = None  # in results.nc, when written out in more detail
+
+    @property
+    def source_column(self) -> str:
+        return self.column or self.name
+
+
+QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in (
+        # --- inputs: read by the loader from a table (or computed there)
+        Quantity(
+            "site_hub", ("site",), "", "hub the site belongs to", INPUT, table="sites", column="hub"
+        ),
+        Quantity("site_east_west", ("site",), "", "east or west", INPUT),
+        Quantity("site_in_national_hub", ("site",), "", "site lies in a national hub node", INPUT),
+        Quantity(
+            "site_name_en", ("site",), "", "site name", INPUT, table="sites", column="name_en"
+        ),
+        Quantity(
+            "site_name_zh",
+            ("site",),
+            "",
+            "site name (Chinese)",
+            INPUT,
+            table="sites",
+            column="name_zh",
+        ),
+        Quantity(
+            "site_lat_deg",
+            ("site",),
+            "degree_north",
+            "latitude",
+            INPUT,
+            table="sites",
+            column="lat_deg",
+        ),
+        Quantity(
+            "site_lon_deg",
+            ("site",),
+            "degree_east",
+            "longitude",
+            INPUT,
+            table="sites",
+            column="lon_deg",
+        ),
+        Quantity("pue_ceiling", ("site",), "1", "PUE ceiling for new builds", INPUT, table="sites"),
+        Quantity(
+            "occupancy_min_frac",
+            ("site",),
+            "1",
+            "minimum rack occupancy of new racks",
+            INPUT,
+            table="sites",
+        ),
+        Quantity(
+            "stock_occupancy_frac",
+            ("site",),
+            "1",
+            "occupancy of the existing racks",
+            INPUT,
+            table="sites",
+        ),
+        Quantity("rack_limit_std", ("site",), "std_rack", "rack limit", INPUT, table="site_limits"),
+        Quantity(
+            "build_limit_std_per_year",
+            ("site",),
+            "std_rack/year",
+            "build-rate limit",
+            INPUT,
+            table="site_limits",
+        ),
+        Quantity(
+            "grid_limit_mw", ("site",), "MW", "grid-connection limit", INPUT, table="site_limits"
+        ),
+        Quantity(
+            "new_build_allowed", ("site",), "", "new racks may be built", INPUT, table="site_limits"
+        ),
+        Quantity(
+            "campus_phase_std",
+            ("site",),
+            "std_rack",
+            "racks per campus phase",
+            INPUT,
+            table="site_limits",
+        ),
+        Quantity(
+            "campus_phase_cost_cny",
+            ("site",),
+            "CNY",
+            "fixed cost per campus phase",
+            INPUT,
+            table="site_limits",
+        ),
+        Quantity("pue_min", ("site",), "1", "PUE in free cooling", INPUT, table="site_energy"),
+        Quantity(
+            "solar_limit_mw", ("site",), "MW", "solar capacity limit", INPUT, table="site_energy"
+        ),
+        Quantity(
+            "wind_limit_mw", ("site",), "MW", "wind capacity limit", INPUT, table="site_energy"
+        ),
+        Quantity(
+            "hydro_limit_mw", ("site",), "MW", "hydro contract limit", INPUT, table="site_energy"
+        ),
+        Quantity(
+            "battery_limit_mw", ("site",), "MW", "battery power limit", INPUT, table="site_energy"
+        ),
+        Quantity(
+            "hydro_price_cny_per_mwh",
+            ("site",),
+            "CNY/MWh",
+            "hydro contract energy price",
+            INPUT,
+            table="site_energy",
+        ),
+        Quantity(
+            "electricity_price_cny_per_mwh",
+            ("site", "year"),
+            "CNY/MWh",
+            "grid price, flat period",
+            INPUT,
+            table="grid",
+        ),
+        Quantity(
+            "grid_ef_tco2_per_mwh",
+            ("site", "year"),
+            "tCO2/MWh",
+            "grid emission factor",
+            INPUT,
+            table="grid",
+            result_dims=("site", "year", "timestep"),  # the results write it per time step
+        ),
+        Quantity(
+            "utilisation_frac",
+            ("rack_class",),
+            "1",
+            "average IT draw / nameplate",
+            INPUT,
+            table="rack_classes",
+        ),
+        Quantity(
+            "om_cny_per_std_rack_year",
+            ("rack_class",),
+            "CNY/(std_rack*year)",
+            "fixed O&M",
+            INPUT,
+            table="rack_classes",
+        ),
+        Quantity(
+            "lifetime_years",
+            ("rack_class",),
+            "year",
+            "rack lifetime (facility; retirement)",
+            INPUT,
+            table="rack_classes",
+        ),
+        Quantity(
+            "it_lifetime_years",
+            ("rack_class",),
+            "year",
+            "IT equipment lifetime (annualises IT capex)",
+            INPUT,
+            table="rack_classes",
+        ),
+        Quantity(
+            "module_std_racks",
+            ("rack_class",),
+            "std_rack",
+            "build module size",
+            INPUT,
+            table="rack_classes",
+        ),
+        Quantity(
+            "eflops_per_std_rack",
+            ("rack_class", "year"),
+            "EFLOPS/std_rack",
+            "compute per new rack",
+            INPUT,
+        ),
+        Quantity(
+            "refresh_eflops_per_std_rack",
+            ("rack_class", "refresh_year"),
+            "EFLOPS/std_rack",
+            "compute per rack of servers bought in the year (renewals of existing racks)",
+            INPUT,
+        ),
+        Quantity(
+            "capex_facility_cny_per_std_rack",
+            ("rack_class", "year"),
+            "CNY/std_rack",
+            "facility capex",
+            INPUT,
+            table="rack_build",
+        ),
+        Quantity(
+            "capex_it_cny_per_std_rack",
+            ("rack_class", "year"),
+            "CNY/std_rack",
+            "IT capex",
+            INPUT,
+            table="rack_build",
+        ),
+        Quantity(
+            "load_shape_rel",
+            ("rack_class", "hour_of_day"),
+            "1",
+            "hourly IT draw relative to the daily mean",
+            INPUT,
+            table="load_shapes",
+            column="load_frac",
+        ),
+        Quantity(
+            "stock_racks_std",
+            ("site", "rack_class", "vintage"),
+            "std_rack",
+            "existing racks",
+            INPUT,
+            table="stock",
+            column="racks_std",
+            fill=0.0,
+        ),
+        Quantity(
+            "stock_eflops_per_std_rack",
+            ("site", "rack_class", "vintage"),
+            "EFLOPS/std_rack",
+            "compute per existing rack at the end of the base year",
+            INPUT,
+        ),
+        Quantity("target_total_eflops", ("year",), "EFLOPS", "national compute target", INPUT),
+        Quantity(
+            "target_intelligent_share_frac", ("year",), "1", "intelligent share target", INPUT
+        ),
+        Quantity(
+            "target_green_share_frac", ("year",), "1", "green share of new hub capacity", INPUT
+        ),
+        Quantity(
+            "tech_capex_cny_per_kw",
+            ("tech", "year"),
+            "CNY/kW",
+            "capex",
+            INPUT,
+            table="technologies",
+            column="capex_cny_per_kw",
+        ),
+        Quantity(
+            "tech_capex_cny_per_kwh",
+            ("tech", "year"),
+            "CNY/kWh",
+            "energy capex (battery)",
+            INPUT,
+            table="technologies",
+            column="capex_cny_per_kwh",
+        ),
+        Quantity(
+            "tech_fom_cny_per_kw_year",
+            ("tech", "year"),
+            "CNY/(kW*year)",
+            "fixed O&M",
+            INPUT,
+            table="technologies",
+            column="fom_cny_per_kw_year",
+        ),
+        Quantity(
+            "tech_lifetime_years",
+            ("tech", "year"),
+            "year",
+            "lifetime",
+            INPUT,
+            table="technologies",
+            column="lifetime_years",
+        ),
+        Quantity(
+            "demand_eflops",
+            ("region", "service", "rack_class", "year"),
+            "EFLOPS",
+            "compute demand",
+            INPUT,
+            table="demand",
+            fill=0.0,
+        ),
+        Quantity(
+            "service_max_latency_ms",
+            ("service",),
+            "ms",
+            "latency limit (one-way)",
+            INPUT,
+            table="services",
+            column="max_latency_ms",
+        ),
+        Quantity("latency_ms", ("region", "site"), "ms", "one-way latency", INPUT, table="latency"),
+        Quantity("distance_km", ("region", "site"), "km", "fibre distance", INPUT, table="latency"),
+        Quantity("solar_cf", ("site", "hour"), "1", "solar capacity factor", INPUT),
+        Quantity("wind_cf", ("site", "hour"), "1", "wind capacity factor", INPUT),
+        Quantity("hydro_availability_frac", ("site", "hour"), "1", "hydro availability", INPUT),
+        Quantity("temperature_c", ("site", "hour"), "degC", "ambient temperature", INPUT),
+        Quantity("pue", ("site", "hour"), "1", "hourly PUE", INPUT),
+        Quantity("price_multiplier", ("site", "hour"), "1", "time-of-use multiplier", INPUT),
+        Quantity("hub_name_en", ("hub",), "", "hub name", INPUT, table="hubs", column="name_en"),
+        Quantity(
+            "hub_name_zh", ("hub",), "", "hub name (Chinese)", INPUT, table="hubs", column="name_zh"
+        ),
+        Quantity(
+            "rack_class_name_en",
+            ("rack_class",),
+            "",
+            "rack class name",
+            INPUT,
+            table="rack_classes",
+            column="name_en",
+        ),
+        Quantity(
+            "rack_class_name_zh",
+            ("rack_class",),
+            "",
+            "rack class name (Chinese)",
+            INPUT,
+            table="rack_classes",
+            column="name_zh",
+        ),
+        Quantity(
+            "region_name_en",
+            ("region",),
+            "",
+            "region name",
+            INPUT,
+            table="regions",
+            column="name_en",
+        ),
+        Quantity(
+            "region_name_zh",
+            ("region",),
+            "",
+            "region name (Chinese)",
+            INPUT,
+            table="regions",
+            column="name_zh",
+        ),
+        Quantity(
+            "service_name_en",
+            ("service",),
+            "",
+            "service name",
+            INPUT,
+            table="services",
+            column="name_en",
+        ),
+        Quantity(
+            "service_name_zh",
+            ("service",),
+            "",
+            "service name (Chinese)",
+            INPUT,
+            table="services",
+            column="name_zh",
+        ),
+        # --- set by the model file
+        Quantity(
+            "target_hourly_cfe_share_frac",
+            ("year",),
+            "1",
+            "hourly-matched carbon-free share target of new hub capacity (0: off)",
+            MODEL,
+        ),
+        Quantity(
+            "carbon_cap_tco2", ("year",), "tCO2/year", "national carbon cap (inf: no cap)", MODEL
+        ),
+        Quantity(
+            "carbon_price_cny_per_tco2", (), "CNY/tCO2", "carbon price on grid emissions", MODEL
+        ),
+        # --- results (results.nc)
+        Quantity(
+            "build_modules", ("site", "rack_class", "year"), "module", "new build modules", RESULT
+        ),
+        Quantity(
+            "racks_new_std",
+            ("site", "rack_class", "year"),
+            "std_rack",
+            "new racks built in the year",
+            RESULT,
+        ),
+        Quantity(
+            "racks_total_std",
+            ("site", "rack_class", "year"),
+            "std_rack",
+            "racks in service",
+            RESULT,
+        ),
+        Quantity(
+            "mean_eflops_per_std_rack",
+            ("site", "rack_class", "year"),
+            "EFLOPS/std_rack",
+            "average compute per rack in service",
+            RESULT,
+        ),
+        Quantity(
+            "compute_eflops", ("site", "rack_class", "year"), "EFLOPS", "compute in service", RESULT
+        ),
+        Quantity(
+            "compute_new_eflops",
+            ("site", "rack_class", "year"),
+            "EFLOPS",
+            "compute in service of racks built under the plan",
+            RESULT,
+        ),
+        Quantity(
+            "served_site_eflops",
+            ("site", "rack_class", "year"),
+            "EFLOPS",
+            "demand served at the site (its occupied compute)",
+            RESULT,
+        ),
+        Quantity(
+            "idle_stock_eflops",
+            ("site", "rack_class", "year"),
+            "EFLOPS",
+            "existing racks' compute below their occupancy",
+            RESULT,
+        ),
+        Quantity(
+            "total_compute_eflops", ("year",), "EFLOPS", "national compute in service", RESULT
+        ),
+        Quantity(
+            "campus_phases", ("site", "year"), "phase", "campus phases opened in the year", RESULT
+        ),
+        Quantity("facility_load_mw", ("site", "year", "timestep"), "MW", "facility load", RESULT),
+        Quantity("grid_import_mw", ("site", "year", "timestep"), "MW", "grid import", RESULT),
+        Quantity(
+            "solar_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "solar output available (capacity factor x capacity)",
+            RESULT,
+        ),
+        Quantity(
+            "wind_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "wind output available (capacity factor x capacity)",
+            RESULT,
+        ),
+        Quantity(
+            "solar_used_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "solar output used (available less prorated curtailment)",
+            RESULT,
+        ),
+        Quantity(
+            "wind_used_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "wind output used (available less prorated curtailment)",
+            RESULT,
+        ),
+        Quantity("hydro_mw", ("site", "year", "timestep"), "MW", "hydro contract output", RESULT),
+        Quantity(
+            "battery_charge_mw", ("site", "year", "timestep"), "MW", "battery charging", RESULT
+        ),
+        Quantity(
+            "battery_discharge_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "battery discharging",
+            RESULT,
+        ),
+        Quantity(
+            "battery_soc_mwh",
+            ("site", "year", "timestep"),
+            "MWh",
+            "battery state of charge at the end of the time step",
+            RESULT,
+        ),
+        Quantity(
+            "curtailment_mw", ("site", "year", "timestep"), "MW", "curtailed solar and wind", RESULT
+        ),
+        Quantity("solar_new_mw", ("site", "year"), "MW", "new solar capacity", RESULT),
+        Quantity("wind_new_mw", ("site", "year"), "MW", "new wind capacity", RESULT),
+        Quantity("battery_power_new_mw", ("site", "year"), "MW", "new battery power", RESULT),
+        Quantity("battery_energy_new_mwh", ("site", "year"), "MWh", "new battery energy", RESULT),
+        Quantity("solar_capacity_mw", ("site", "year"), "MW", "solar capacity in service", RESULT),
+        Quantity("wind_capacity_mw", ("site", "year"), "MW", "wind capacity in service", RESULT),
+        Quantity("battery_power_mw", ("site", "year"), "MW", "battery power in service", RESULT),
+        Quantity(
+            "battery_energy_mwh", ("site", "year"), "MWh", "battery energy in service", RESULT
+        ),
+        Quantity("hydro_contract_mw", ("site", "year"), "MW", "hydro contract", RESULT),
+        Quantity("gec_mwh", ("site", "year"), "MWh/year", "green certificates bought", RESULT),
+        Quantity(
+            "emissions_tco2", ("site", "year"), "tCO2/year", "emissions of grid imports", RESULT
+        ),
+        Quantity(
+            "served_eflops",
+            ("region", "service", "rack_class", "site", "year"),
+            "EFLOPS",
+            "demand served by each site",
+            RESULT,
+        ),
+        Quantity(
+            "unserved_eflops",
+            ("region", "service", "rack_class", "year"),
+            "EFLOPS",
+            "demand not served",
+            RESULT,
+        ),
+        Quantity(
+            "shortfall_total_eflops",
+            ("year",),
+            "EFLOPS",
+            "shortfall of the national compute target",
+            RESULT,
+        ),
+        Quantity(
+            "shortfall_intelligent_eflops",
+            ("year",),
+            "EFLOPS",
+            "shortfall of the intelligent share target",
+            RESULT,
+        ),
+        Quantity(
+            "green_shortfall_mwh",
+            ("hub", "year"),
+            "MWh/year",
+            "shortfall of the green share target",
+            RESULT,
+        ),
+        Quantity(
+            "cfe_matched_mw",
+            ("site", "year", "timestep"),
+            "MW",
+            "hourly matched carbon-free supply of new capacity",
+            RESULT,
+        ),
+        Quantity(
+            "cfe_shortfall_mwh",
+            ("hub", "year"),
+            "MWh/year",
+            "shortfall of the hourly matched carbon-free target",
+            RESULT,
+        ),
+        Quantity("carbon_excess_tco2", ("year",), "tCO2/year", "emissions above the cap", RESULT),
+        Quantity(
+            "cost_cny", ("component", "year"), "CNY/year", "undiscounted cost by component", RESULT
+        ),
+        Quantity(
+            "site_cost_cny",
+            ("component", "site", "year"),
+            "CNY/year",
+            "undiscounted cost by component and site (penalties: none)",
+            RESULT,
+        ),
+        Quantity(
+            "green_supply_mwh", ("hub", "year"), "MWh/year", "green supply of the hub", RESULT
+        ),
+        Quantity(
+            "new_capacity_energy_mwh",
+            ("hub", "year"),
+            "MWh/year",
+            "energy of new capacity in the hub",
+            RESULT,
+        ),
+        Quantity(
+            "green_share_frac",
+            ("hub", "year"),
+            "1",
+            "share of the new capacity's energy met by green supply (<= 1)",
+            RESULT,
+        ),
+        Quantity("discount_factor", ("year",), "1", "discount factor of the year", RESULT),
+        Quantity(
+            "energy_mix_mwh",
+            ("source", "site", "year"),
+            "MWh/year",
+            "energy consumed by source",
+            RESULT,
+        ),
+        # --- formulation only (Pyomo components no result holds)
+        Quantity(
+            "grid_energy_mwh", ("site", "year"), "MWh/year", "grid energy imported", FORMULATION
+        ),
+        Quantity("hydro_energy_mwh", ("site", "year"), "MWh/year", "hydro energy", FORMULATION),
+        Quantity(
+            "facility_energy_mwh", ("site", "year"), "MWh/year", "facility energy", FORMULATION
+        ),
+        # --- time slices (planner.inputs.timeslices)
+        Quantity(
+            "timestep_weight_h",
+            ("timestep",),
+            "h/year",
+            "hours of the year each timestep stands for",
+            SLICED,
+        ),
+        Quantity("timestep_day", ("timestep",), "", "representative day", SLICED),
+        Quantity("timestep_hour_of_day", ("timestep",), "", "hour of day", SLICED),
+        # --- per-year figures of summary.json (per_year.<year>.<name>)
+        Quantity("total_eflops", ("year",), "EFLOPS", "national compute in service", SUMMARY),
+        Quantity(
+            "intelligent_eflops", ("year",), "EFLOPS", "intelligent compute in service", SUMMARY
+        ),
+        Quantity(
+            "intelligent_share", ("year",), "1", "intelligent share of compute in service", SUMMARY
+        ),
+        Quantity(
+            "green_share", ("year",), "1", "green power share of new capacity, lowest hub", SUMMARY
+        ),
+        Quantity("energy_mwh", ("year",), "MWh/year", "data-centre electricity", SUMMARY),
+        # --- national scalars of params.csv
+        *(
+            Quantity(name, (), unit, f"{name} (params.csv)", INPUT, table="params")
+            for name, unit in REQUIRED_PARAMS.items()
+        ),
+    )
 }
+"""Every quantity of the inputs Dataset, the results and the Pyomo model, by name."""
+
+
+def sliced_dims(dims: tuple[str, ...]) -> tuple[str, ...]:
+    """Dims in the time-sliced inputs (``planner.inputs.timeslices``): the hour of the
+    year and the hour of the day become the time step."""
+    return tuple("timestep" if d in ("hour", "hour_of_day") else d for d in dims)
+
+
+def quantities(stage: str) -> dict[str, Quantity]:
+    """The quantities of one stage (:data:`INPUT`, :data:`MODEL`, :data:`RESULT` ...)."""
+    return {n: q for n, q in QUANTITIES.items() if q.stage == stage}
+
+
+# Units and long names of the variables the loader builds from the tables (dims in
+# brackets); the national scalars of params.csv are added with the units the file gives.
+INPUT_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    n: (q.dims, q.unit, q.long_name)
+    for n, q in QUANTITIES.items()
+    if q.stage == INPUT and q.table != "params"
+}
+MODEL_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    n: (q.dims, q.unit, q.long_name) for n, q in QUANTITIES.items() if q.stage == MODEL
+}
+
+# A name's unit suffix -> the unit it promises (the unit may add a "/year" for an annual
+# flow), longest suffix first. Names without a unit (labels, flags) have the unit "".
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_eflops_per_std_rack", "EFLOPS/std_rack"),
+    ("_cny_per_std_rack_year", "CNY/(std_rack*year)"),
+    ("_cny_per_std_rack", "CNY/std_rack"),
+    ("_cny_per_kw_year", "CNY/(kW*year)"),
+    ("_cny_per_kwh", "CNY/kWh"),
+    ("_cny_per_kw", "CNY/kW"),
+    ("_cny_per_mwh", "CNY/MWh"),
+    ("_cny_per_tco2", "CNY/tCO2"),
+    ("_cny_per_eflops", "CNY/EFLOPS"),
+    ("_tco2_per_mwh", "tCO2/MWh"),
+    ("_std_per_year", "std_rack/year"),
+    ("_kw_per_std_rack", "kW/std_rack"),
+    ("_cny_per_eflops_year_per_1000km", "CNY/(EFLOPS*year*1000km)"),
+    ("_km_per_ms", "km/ms"),
+    ("_per_c", "1/degC"),
+    ("_std_racks", "std_rack"),
+    ("_std", "std_rack"),
+    ("_eflops", "EFLOPS"),
+    ("_mwh", "MWh"),
+    ("_mw", "MW"),
+    ("_cny", "CNY"),
+    ("_tco2", "tCO2"),
+    ("_frac", "1"),
+    ("_rel", "1"),
+    ("_cf", "1"),
+    ("_years", "year"),
+    ("_km", "km"),
+    ("_ms", "ms"),
+    ("_c", "degC"),
+    ("_deg", "degree"),
+    ("_h", "h"),
+    ("_modules", "module"),
+    ("_phases", "phase"),
+    ("_year", "year"),
+)
+
+# Dimensionless quantities named by their own convention rather than a suffix.
+UNITLESS_NAMES = (
+    "pue",
+    "pue_min",
+    "pue_ceiling",
+    "price_multiplier",
+    "discount_factor",
+    "fibre_route_factor",
+    "fp16_per_fp32_intelligent",
+)
+
+
+def unit_of_name(name: str) -> str | None:
+    """The unit a quantity's name promises by its suffix (None: no unit suffix)."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if name.endswith(suffix) or name == suffix[1:]:
+            return unit
+    return "1" if name in UNITLESS_NAMES else None
+
+
+def name_matches_unit(name: str, unit: str) -> bool:
+    """Whether ``unit`` is what the name's suffix promises (an annual flow may add /year)."""
+    promised = unit_of_name(name)
+    if promised is None:
+        return unit == ""
+    if promised == "degree":
+        return unit.startswith("degree")
+    return unit == promised or unit == f"{promised}/year"

@@ -3,7 +3,7 @@
 A sweep is a list of *cases*, each the model file plus ``KEY=VALUE`` overrides (the
 ``--set`` keys, validated by :mod:`planner.model_file`)::
 
-    plan = plan_sweep("models/national_2025.yaml", ["carbon_price_cny_per_t=0,100,200"])
+    plan = plan_sweep("models/national_2025.yaml", ["carbon_price_cny_per_tco2=0,100,200"])
     ds = run_sweep(plan, "runs/sweep", executor="pool", workers=2)
     sweep_table(ds)                # one row per case, for the report
 
@@ -61,6 +61,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
+from planner import schema
 from planner.atomic import usual_dir_mode
 from planner.errors import InputError, OutputError, Problem
 from planner.model_file import (
@@ -84,15 +85,18 @@ MANIFEST_FILE = "sweep.json"
 SWEEP_FILE = "sweep.nc"
 ANCHORS_DIR = "anchors"
 
-PER_YEAR_VARS = {  # summary per_year key -> units
-    "total_eflops": "EFLOPS",
-    "intelligent_eflops": "EFLOPS",
-    "intelligent_share": "1",
-    "emissions_tco2": "tCO2/year",
-    "green_share": "1",
-    "energy_mwh": "MWh/year",
-    "racks_new_std": "standard racks",
-    "racks_total_std": "standard racks",
+PER_YEAR_VARS = {  # summary per_year key -> units, from the one table of quantities
+    name: schema.QUANTITIES[name].unit
+    for name in (
+        "total_eflops",
+        "intelligent_eflops",
+        "intelligent_share",
+        "emissions_tco2",
+        "green_share",
+        "energy_mwh",
+        "racks_new_std",
+        "racks_total_std",
+    )
 }
 
 LEAST_CARBON_PRICE_CNY_PER_T = 5000.0
@@ -357,7 +361,7 @@ def _neutral(model: ModelFile) -> ModelFile:
                     "hourly_cfe_share": {},
                 }
             ),
-            "carbon_price_cny_per_t": 0.0,
+            "carbon_price_cny_per_tco2": 0.0,
             "carbon_cap_tco2": {},
             "price_scale": {},
             "capex_scale": {},
@@ -1225,10 +1229,10 @@ def run_pareto(
                 )
             ]
         )
-    prices = [f"{model.carbon_price_cny_per_t:g}", f"{least_carbon_price:g}"]
+    prices = [f"{model.carbon_price_cny_per_tco2:g}", f"{least_carbon_price:g}"]
     anchor_plan = plan_sweep(
         model_path,
-        [Vary("carbon_price_cny_per_t", tuple(prices))],
+        [Vary("carbon_price_cny_per_tco2", tuple(prices))],
         base_overrides=base_overrides,
         threads=threads,
     )
@@ -1263,7 +1267,7 @@ def run_pareto(
         least_carbon_emissions_tco2=json.dumps(
             dict(zip(map(str, years), e_min.tolist(), strict=True))
         ),
-        least_carbon_price_cny_per_t=float(least_carbon_price),
+        least_carbon_price_cny_per_tco2=float(least_carbon_price),
         method="epsilon-constraint: minimum cost with carbon_cap_tco2 on every plan year, "
         "evenly between the least-carbon and the least-cost ends",
     )

@@ -223,7 +223,7 @@ def _interrupted(out_dir: Path) -> None:
     multiple=True,
     required=True,
     metavar="KEY=V1,V2,...",
-    help="A model-file key and its values, e.g. carbon_price_cny_per_t=0,100,200 or "
+    help="A model-file key and its values, e.g. carbon_price_cny_per_tco2=0,100,200 or "
     "target.intelligent_share.2025=0.35,0.4. Repeatable: every combination is a case.",
 )
 @click.option("--zip", "zip_values", is_flag=True, help="Pair the values of every --vary instead.")

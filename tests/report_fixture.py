@@ -114,9 +114,11 @@ def _inputs(data_dir: Path | None) -> xr.Dataset:
     ds["price_multiplier"] = _da(
         np.tile(tou, (len(SITES), 1)), ("site", "timestep"), "1", "time-of-use multiplier"
     )
-    ds["timestep_weight_h"] = _da(weight, ("timestep",), "h", "hours per year this hour stands for")
+    ds["timestep_weight_h"] = _da(
+        weight, ("timestep",), "h/year", "hours per year this hour stands for"
+    )
     ds["timestep_day"] = _da(day, ("timestep",), "", "representative day")
-    ds["timestep_hour_of_day"] = _da(hour, ("timestep",), "h", "hour of day")
+    ds["timestep_hour_of_day"] = _da(hour, ("timestep",), "", "hour of day")
     ds["latency_ms"] = _da(
         np.array([[12.0, 1.5, 4.0], [2.0, 18.0, 9.0]]), ("region", "site"), "ms", "one-way latency"
     )
@@ -202,8 +204,15 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
     grid_mwh = (grid * w).sum(axis=2)
     clean_mwh = ((solar + wind + hydro - curtail) * w).sum(axis=2)
     gec = np.array([[400_000.0, 500_000.0], [2_500_000.0, 3_000_000.0], [0.0, 0.0]])
-    sol["gec_mwh"] = _da(gec, ("site", "year"), "MWh", "green certificates")
+    sol["gec_mwh"] = _da(gec, ("site", "year"), "MWh/year", "green certificates")
     ef = ds["grid_ef_tco2_per_mwh"].values
+    # as the results stage writes it: the factor of every time step
+    sol["grid_ef_tco2_per_mwh"] = _da(
+        np.repeat(ef[:, :, None], N_T, axis=2),
+        ("site", "year", "timestep"),
+        "tCO2/MWh",
+        "grid emission factor",
+    )
     sol["emissions_tco2"] = _da(grid_mwh * ef, ("site", "year"), "tCO2/year", "emissions")
 
     # Green share of new hub capacity, per hub (the 'outside' aggregate has no rule).
@@ -222,7 +231,7 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
     sol["green_supply_mwh"] = _da(green, hub_dims, "MWh/year", "green supply to new capacity")
     sol["new_capacity_energy_mwh"] = _da(new_energy, hub_dims, "MWh/year", "energy of new capacity")
     share = np.divide(green, new_energy, out=np.full_like(green, np.nan), where=new_energy > 0)
-    sol["green_share"] = _da(share, hub_dims, "1", "green share of new hub capacity")
+    sol["green_share_frac"] = _da(share, hub_dims, "1", "green share of new hub capacity")
 
     # Demand (region, service, class, year) served by sites within the latency limit.
     sol = sol.assign_coords(region=REGIONS, service=SERVICES)
@@ -269,14 +278,14 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
             [2.5e9, 2.5e9],
         ]
     )
-    sol["cost_cny"] = _da(cost, ("component", "year"), "CNY", "undiscounted cost by component")
+    sol["cost_cny"] = _da(cost, ("component", "year"), "CNY/year", "undiscounted cost by component")
     # By site as the model adds it up: every component but the (national) penalty, split
     # 50 / 30 / 20 % between the sites.
     share = np.array([0.5, 0.3, 0.2])[None, :, None]
     by_site = cost[:, None, :] * share
     by_site[COMPONENTS.index("penalty")] = 0.0
     sol["site_cost_cny"] = _da(
-        by_site, ("component", "site", "year"), "CNY", "undiscounted cost by site"
+        by_site, ("component", "site", "year"), "CNY/year", "undiscounted cost by site"
     )
     return sol
 

@@ -237,7 +237,7 @@ def test_green_share_met_with_certificates_when_cheapest():
     e_new = 0.3 * HOURS
     assert float(sol.new_capacity_energy_mwh.sum()) == pytest.approx(e_new)
     assert float(sol.gec_mwh.sum()) == pytest.approx(0.8 * e_new)
-    assert float(sol.green_share.sum()) == pytest.approx(0.8)
+    assert float(sol.green_share_frac.sum()) == pytest.approx(0.8)
 
 
 def test_hourly_cfe_target_ignores_certificates():

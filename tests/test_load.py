@@ -18,7 +18,7 @@ from conftest import SHIPPED_DATA, SHIPPED_MODELS, write_model
 from planner import schema
 from planner.errors import InputError
 from planner.inputs.calibration import calibration_report
-from planner.inputs.load import MODEL_VARIABLES, load_inputs, load_tables
+from planner.inputs.load import load_inputs, load_tables
 from planner.model_file import load_model
 
 
@@ -44,7 +44,7 @@ def test_every_variable_with_dims_and_units(case) -> None:
     assert ds.sizes["hour"] == schema.HOURS_PER_YEAR
     assert list(ds["hour"].values[:3]) == [0, 1, 2]
     assert ds.sizes["hour_of_day"] == 24
-    for name, (dims, units, _long) in {**schema.INPUT_VARIABLES, **MODEL_VARIABLES}.items():
+    for name, (dims, units, _long) in {**schema.INPUT_VARIABLES, **schema.MODEL_VARIABLES}.items():
         assert name in ds, name
         assert ds[name].dims == dims, name
         assert ds[name].attrs["units"] == units, name
@@ -147,7 +147,7 @@ def test_model_overrides(case) -> None:
         "target.total_eflops.2025=999",
         "target.hourly_cfe_share.2025=0.8",
         "carbon_cap_tco2.2025=1e8",
-        "carbon_price_cny_per_t=100",
+        "carbon_price_cny_per_tco2=100",
     )
     assert float(ds["target_total_eflops"].sel(year=2025)) == 999
     assert float(ds["target_total_eflops"].sel(year=2024)) == float(

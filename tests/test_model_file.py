@@ -37,11 +37,11 @@ def test_mission_model_holds_the_national_targets() -> None:
 def test_overrides_set_nested_year_keys_as_integers() -> None:
     model, _ = load_model(
         MODELS / "national_2025.yaml",
-        ["target.total_eflops.2025=320", "carbon_price_cny_per_t=100", "price_scale.east=1.3"],
+        ["target.total_eflops.2025=320", "carbon_price_cny_per_tco2=100", "price_scale.east=1.3"],
     )
     # 2024 is history: its targets come from data/targets.csv, not the model file
     assert model.target.total_eflops == {2025: 320.0}
-    assert model.carbon_price_cny_per_t == 100.0
+    assert model.carbon_price_cny_per_tco2 == 100.0
     assert model.price_scale["east"] == 1.3
 
 
@@ -64,7 +64,10 @@ def test_unknown_key_and_bad_value_are_reported_together() -> None:
             "[0, 1]",
         ),
         ({"scenario": "x", "years": [2025], "target": {"total_eflops": {2025: -1}}}, "negative"),
-        ({"scenario": "x", "years": [2025], "carbon_price_cny_per_t": -5}, "greater than or equal"),
+        (
+            {"scenario": "x", "years": [2025], "carbon_price_cny_per_tco2": -5},
+            "greater than or equal",
+        ),
         ({"scenario": "x", "years": [2025], "time": {"representative_days": 0}}, "1 to 365"),
     ],
 )
@@ -264,17 +267,40 @@ def test_run_model_passes_the_run_options_on_typed(monkeypatch) -> None:
     monkeypatch.setattr(planner.run, "solve_model", lambda model, data_dir, **kw: model)
     model = planner.run.run_model(
         MODELS / "national_2025.yaml",
-        ["carbon_price_cny_per_t=5"],
+        ["carbon_price_cny_per_tco2=5"],
         days=2,
         time_limit_s=30.0,
         mip_gap=0.01,
         threads=2,
         solver_log=False,
     )
-    assert texts == [["carbon_price_cny_per_t=5"]]  # only --set is text
-    assert model.carbon_price_cny_per_t == 5
+    assert texts == [["carbon_price_cny_per_tco2=5"]]  # only --set is text
+    assert model.carbon_price_cny_per_tco2 == 5
     assert model.time.representative_days == 2
     solver = model.solver
     assert (solver.time_limit_s, solver.mip_gap, solver.threads, solver.log) == (
         30.0, 0.01, 2, False,
     )  # fmt: skip
+
+
+def test_the_old_carbon_price_key_still_works_with_a_deprecation_message(tmp_path, caplog):
+    data = MODELS.parent / "data"
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        f"scenario: old\ndata_dir: {data}\nyears: [2024, 2025]\ncarbon_price_cny_per_t: 150\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING"):
+        model, _ = load_model(old)
+    assert model.carbon_price_cny_per_tco2 == 150.0
+    assert "carbon_price_cny_per_t is deprecated" in caplog.text
+    assert "carbon_price_cny_per_tco2" in caplog.text
+    # on the command line too, and it overrides the new key in the file
+    model, _ = load_model(MODELS / "national_2025.yaml", ["carbon_price_cny_per_t=80"])
+    assert model.carbon_price_cny_per_tco2 == 80.0
+    both = tmp_path / "both.yaml"
+    both.write_text(
+        old.read_text(encoding="utf-8") + "carbon_price_cny_per_tco2: 100\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="same setting"):
+        load_model(both)

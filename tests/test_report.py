@@ -147,7 +147,7 @@ def test_cost_by_hub_adds_up_the_run_s_costs_by_site(results: xr.Dataset) -> Non
 
 
 def test_figures_tolerate_optional_variables(results: xr.Dataset) -> None:
-    ds = results.drop_vars(["gec_mwh", "green_share", "electricity_price_cny_per_mwh"])
+    ds = results.drop_vars(["gec_mwh", "green_share_frac", "electricity_price_cny_per_mwh"])
     ds = ds.drop_vars(["om_cny_per_std_rack_year", "carbon_price_cny_per_tco2", "site_cost_cny"])
     # Green share without a hub dimension, derived from its parts.
     ds["green_supply_mwh"] = ds["green_supply_mwh"].sum("hub")
@@ -553,7 +553,7 @@ def _two_key_sweep():
         },
         coords={
             "case": [f"c{i}" for i in range(6)],
-            "carbon_price_cny_per_t": ("case", prices),
+            "carbon_price_cny_per_tco2": ("case", prices),
             "target.intelligent_share.2025": ("case", shares),
         },
     )
@@ -564,7 +564,7 @@ def test_sweep_views(lang: str) -> None:
     from planner.report import figures as F
 
     sweep = _two_key_sweep()
-    assert F.varied_keys(sweep) == ["carbon_price_cny_per_t", "target.intelligent_share.2025"]
+    assert F.varied_keys(sweep) == ["carbon_price_cny_per_tco2", "target.intelligent_share.2025"]
     lines = F.sweep_lines_figure(sweep, lang)
     assert len(lines.data) == 2  # one line per intelligent-share value
     scale = 1e9 if lang == "en" else 1e8  # billion yuan / 亿元
@@ -573,10 +573,10 @@ def test_sweep_views(lang: str) -> None:
     assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)
     tornado = F.sweep_tornado_figure(sweep, lang)
     spans = {bar_y: None for bar_y in tornado.data[0].y}
-    assert set(spans) == {"carbon_price_cny_per_t", "target.intelligent_share.2025"}
+    assert set(spans) == {"carbon_price_cny_per_tco2", "target.intelligent_share.2025"}
     # The carbon price moves the cost by 20 bn CNY from the first case, the share by 2.5.
     high = dict(zip(tornado.data[1].y, tornado.data[1].x, strict=True))
-    assert high["carbon_price_cny_per_t"] == pytest.approx(2e10 / scale)
+    assert high["carbon_price_cny_per_tco2"] == pytest.approx(2e10 / scale)
     assert high["target.intelligent_share.2025"] == pytest.approx(2.5e9 / scale)
 
 

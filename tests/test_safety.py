@@ -190,7 +190,7 @@ def test_a_run_without_a_plan_never_replaces_a_run_with_one(project, solved):
         "price_scale.east=1e300",
         "carbon_cap_tco2.2025=.nan",
         "carbon_cap_tco2.2025=-1",
-        "carbon_price_cny_per_t=.inf",
+        "carbon_price_cny_per_tco2=.inf",
         "demand_scale.general=1e300",
         "capex_scale.general=.nan",
         "penalty.compute_cny_per_eflops=.inf",
@@ -334,7 +334,7 @@ def test_sweep_out_refuses_a_user_folder(project):
     user.mkdir()
     (user / "sweep.json").write_text('{"mine": true}')
     before = _snapshot(project)
-    result = cli("sweep", MODEL, "--vary", "carbon_price_cny_per_t=0,1", "--out", "mywork")
+    result = cli("sweep", MODEL, "--vary", "carbon_price_cny_per_tco2=0,1", "--out", "mywork")
     assert result.exit_code == 2, result.output
     assert "not a sweep folder" in result.output
     assert _snapshot(project) == before
@@ -350,8 +350,8 @@ def test_negative_hours_are_refused(project):
 
 
 def test_a_duplicate_key_in_the_model_file_is_refused(project):
-    text = MODEL_TEXT.format(scenario="test", extra="carbon_price_cny_per_t: 0\n")
-    (project / MODEL).write_text(text + "carbon_price_cny_per_t: 500\n", encoding="utf-8")
+    text = MODEL_TEXT.format(scenario="test", extra="carbon_price_cny_per_tco2: 0\n")
+    (project / MODEL).write_text(text + "carbon_price_cny_per_tco2: 500\n", encoding="utf-8")
     result = cli("solve", MODEL)
     assert result.exit_code == 2, result.output
     assert "line 5" in result.output and "given twice" in result.output

@@ -36,7 +36,7 @@ SMALL = ("time.representative_days=2",)
 
 def _fake_summary(model: dict) -> dict:
     """Closed form: carbon price cuts emissions, targets raise cost, a cap binds."""
-    price = float(model.get("carbon_price_cny_per_t") or 0.0)
+    price = float(model.get("carbon_price_cny_per_tco2") or 0.0)
     caps = {int(k): float(v) for k, v in (model.get("carbon_cap_tco2") or {}).items()}
     per_year = {}
     objective = 0.0
@@ -69,7 +69,7 @@ def _fake_summary(model: dict) -> dict:
 def fake_case(task: sw.CaseTask) -> dict:
     """A case function with no solver: what run_case returns, from the overrides alone."""
     model = yaml.safe_load(task.model_yaml)
-    if float(model.get("carbon_price_cny_per_t") or 0) == 13:
+    if float(model.get("carbon_price_cny_per_tco2") or 0) == 13:
         raise ValueError("thirteen is unlucky")
     summary = _fake_summary(model)
     return {
@@ -108,16 +108,16 @@ def _plan(*vary: str, zip_values: bool = False, base=SMALL) -> sw.SweepPlan:
 
 
 def test_cartesian_expansion_order_and_stable_ids():
-    varies = sw.parse_vary(["carbon_price_cny_per_t=0,100,200", "price_scale.east=1,1.3"])
+    varies = sw.parse_vary(["carbon_price_cny_per_tco2=0,100,200", "price_scale.east=1,1.3"])
     cases = sw.expand_cases(varies, base_overrides=["solver.threads=1"])
     assert len(cases) == 6
     assert [c.varied for c in cases[:2]] == [
-        (("carbon_price_cny_per_t", "0"), ("price_scale.east", "1")),
-        (("carbon_price_cny_per_t", "0"), ("price_scale.east", "1.3")),
+        (("carbon_price_cny_per_tco2", "0"), ("price_scale.east", "1")),
+        (("carbon_price_cny_per_tco2", "0"), ("price_scale.east", "1.3")),
     ]
     assert cases[3].overrides == (
         "solver.threads=1",
-        "carbon_price_cny_per_t=100",
+        "carbon_price_cny_per_tco2=100",
         "price_scale.east=1.3",
     )
     assert len({c.case_id for c in cases}) == 6
@@ -130,18 +130,22 @@ def test_cartesian_expansion_order_and_stable_ids():
 
 
 def test_zip_pairs_values_and_rejects_mismatched_lengths():
-    varies = sw.parse_vary(["carbon_price_cny_per_t=0,100", "price_scale.east=1,1.3"])
+    varies = sw.parse_vary(["carbon_price_cny_per_tco2=0,100", "price_scale.east=1,1.3"])
     cases = sw.expand_cases(varies, zip_values=True)
     assert [dict(c.varied) for c in cases] == [
-        {"carbon_price_cny_per_t": "0", "price_scale.east": "1"},
-        {"carbon_price_cny_per_t": "100", "price_scale.east": "1.3"},
+        {"carbon_price_cny_per_tco2": "0", "price_scale.east": "1"},
+        {"carbon_price_cny_per_tco2": "100", "price_scale.east": "1.3"},
     ]
-    bad = sw.parse_vary(["carbon_price_cny_per_t=0,100,200", "price_scale.east=1,1.3"])
-    with pytest.raises(InputError, match=r"carbon_price_cny_per_t has 3, price_scale\.east has 2"):
+    bad = sw.parse_vary(["carbon_price_cny_per_tco2=0,100,200", "price_scale.east=1,1.3"])
+    with pytest.raises(
+        InputError, match=r"carbon_price_cny_per_tco2 has 3, price_scale\.east has 2"
+    ):
         sw.expand_cases(bad, zip_values=True)
 
 
-@pytest.mark.parametrize("item", ["carbon_price_cny_per_t", "=1,2", "carbon_price_cny_per_t=1,,2"])
+@pytest.mark.parametrize(
+    "item", ["carbon_price_cny_per_tco2", "=1,2", "carbon_price_cny_per_tco2=1,,2"]
+)
 def test_malformed_vary_is_input_error(item):
     with pytest.raises(InputError, match="KEY=V1,V2"):
         sw.parse_vary([item])
@@ -173,7 +177,7 @@ class _FakeRun:
     def __init__(self, model):
         self.model = model
         self.summary = _fake_summary(yaml.safe_load(resolved_yaml(model)))
-        if model.carbon_price_cny_per_t == 13:
+        if model.carbon_price_cny_per_tco2 == 13:
             self.summary.update(status="infeasible", explanation="2025: fell short")
 
     def write(self, out_dir):
@@ -187,7 +191,13 @@ def test_cli_sweep_prints_a_table_and_exits_1_on_a_failed_case(tmp_path, monkeyp
     from planner.sweep_cli import sweep_command
 
     monkeypatch.setattr(sw, "solve_case", lambda model, data_dir, reuse: _FakeRun(model))
-    args = [str(MODEL), "--vary", "carbon_price_cny_per_t=0,13", "--vary", "price_scale.east=1,2"]
+    args = [
+        str(MODEL),
+        "--vary",
+        "carbon_price_cny_per_tco2=0,13",
+        "--vary",
+        "price_scale.east=1,2",
+    ]
     args += ["--workers", "1", "--out", str(tmp_path)]
     result = CliRunner().invoke(sweep_command, args)
     assert result.exit_code == 1, result.output
@@ -213,10 +223,10 @@ def test_cli_pareto_writes_the_frontier(tmp_path, monkeypatch):
 
 
 def test_case_models_are_resolved_and_reproducible():
-    plan = _plan("carbon_price_cny_per_t=0,100")
+    plan = _plan("carbon_price_cny_per_tco2=0,100")
     text = plan.model_yaml(plan.cases[1])
     resolved = yaml.safe_load(text)
-    assert resolved["carbon_price_cny_per_t"] == 100
+    assert resolved["carbon_price_cny_per_tco2"] == 100
     assert resolved["solver"]["threads"] == 1
     assert resolved["time"]["representative_days"] == 2
     assert Path(resolved["data_dir"]).is_absolute()
@@ -226,10 +236,10 @@ def test_case_models_are_resolved_and_reproducible():
 
 
 def test_serial_sweep_writes_cases_and_dataset(tmp_path):
-    plan = _plan("carbon_price_cny_per_t=0,100,200", "target.total_eflops.2025=300,320")
+    plan = _plan("carbon_price_cny_per_tco2=0,100,200", "target.total_eflops.2025=300,320")
     ds = sw.run_sweep(plan, tmp_path, executor="serial", case_fn=fake_case)
     assert ds.sizes["case"] == 6 and list(ds["year"].values) == [2024, 2025]
-    assert list(ds["carbon_price_cny_per_t"].values) == [0, 0, 100, 100, 200, 200]
+    assert list(ds["carbon_price_cny_per_tco2"].values) == [0, 0, 100, 100, 200, 200]
     assert list(ds["target.total_eflops.2025"].values) == [300, 320] * 3
     assert ds["emissions_tco2"].dims == ("case", "year")
     assert ds["cost_cny"].dims == ("case", "year", "component")
@@ -245,13 +255,19 @@ def test_serial_sweep_writes_cases_and_dataset(tmp_path):
     xr.testing.assert_identical(on_disk, ds)
     table = sw.sweep_table(ds)
     assert len(table) == 6
-    for col in ("case", "carbon_price_cny_per_t", "status", "objective_cny", "emissions_tco2_2025"):
+    for col in (
+        "case",
+        "carbon_price_cny_per_tco2",
+        "status",
+        "objective_cny",
+        "emissions_tco2_2025",
+    ):
         assert col in table.columns
     assert not list(tmp_path.joinpath("cases").glob(".*"))  # no temp folders left
 
 
 def test_pool_gives_the_serial_results(tmp_path):
-    plan = _plan("carbon_price_cny_per_t=0,13,100,200")  # 13 fails in the worker
+    plan = _plan("carbon_price_cny_per_tco2=0,13,100,200")  # 13 fails in the worker
     serial = sw.run_sweep(plan, tmp_path / "serial", executor="serial", case_fn=fake_case)
     pool = sw.run_sweep(plan, tmp_path / "pool", executor="pool", workers=2, case_fn=fake_case)
     xr.testing.assert_identical(serial, pool)
@@ -264,7 +280,7 @@ def test_pool_gives_the_serial_results(tmp_path):
 
 
 def test_failing_case_is_recorded_and_the_sweep_goes_on(tmp_path):
-    plan = _plan("carbon_price_cny_per_t=0,13,100")
+    plan = _plan("carbon_price_cny_per_tco2=0,13,100")
     ds = sw.run_sweep(plan, tmp_path, executor="serial", case_fn=fake_case)
     assert list(ds["failed"].values) == [False, True, False]
     assert "thirteen is unlucky" in str(ds["reason"].values[1])
@@ -288,7 +304,7 @@ def test_run_case_records_any_exception(monkeypatch):
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(sw, "solve_case", boom)
-    plan = _plan("carbon_price_cny_per_t=0")
+    plan = _plan("carbon_price_cny_per_tco2=0")
     task = sw.CaseTask("x", plan.model_yaml(plan.cases[0]), str(plan.data_dir), "fp")
     outcome = sw.run_case(task)
     assert not outcome["ok"] and outcome["reason"] == "RuntimeError: solver exploded"
@@ -304,7 +320,7 @@ def counting_case(task: sw.CaseTask) -> dict:
 
 
 def test_rerun_skips_finished_cases_and_redoes_stale_ones(tmp_path):
-    plan = _plan("carbon_price_cny_per_t=0,13,100")
+    plan = _plan("carbon_price_cny_per_tco2=0,13,100")
     first = sw.run_sweep(plan, tmp_path, executor="serial", case_fn=counting_case)
     marker = tmp_path / "cases" / str(first["case"].values[0]) / "case.json"
     stamp = marker.stat().st_mtime_ns
@@ -323,7 +339,7 @@ def test_rerun_skips_finished_cases_and_redoes_stale_ones(tmp_path):
         .replace("mip_gap: 0.001", "mip_gap: 0.002")
         .replace("data_dir: ../data", f"data_dir: {REPO / 'data'}")
     )
-    plan2 = sw.plan_sweep(edited, ["carbon_price_cny_per_t=0,13,100"], base_overrides=SMALL)
+    plan2 = sw.plan_sweep(edited, ["carbon_price_cny_per_tco2=0,13,100"], base_overrides=SMALL)
     assert [c.case_id for c in plan2.cases] == [c.case_id for c in plan.cases]
     calls.clear()
     sw.run_sweep(plan2, tmp_path, executor="serial", case_fn=counting_case)
@@ -331,7 +347,7 @@ def test_rerun_skips_finished_cases_and_redoes_stale_ones(tmp_path):
 
 
 def test_stale_temp_folders_are_cleaned(tmp_path):
-    plan = _plan("carbon_price_cny_per_t=0")
+    plan = _plan("carbon_price_cny_per_tco2=0")
     sw.run_sweep(plan, tmp_path, executor="serial", case_fn=fake_case)
     (tmp_path / "cases" / ".0000-abc.x.tmp").mkdir(parents=True)
     (tmp_path / "cases" / ".0000-abc.old-1f2e").mkdir(parents=True)
@@ -347,7 +363,7 @@ from planner import sweep as sw
 from test_sweep import slow_fake_case
 
 if __name__ == "__main__":
-    plan = sw.plan_sweep({model!r}, ["carbon_price_cny_per_t=0,10,20,30,40,50,60,70"],
+    plan = sw.plan_sweep({model!r}, ["carbon_price_cny_per_tco2=0,10,20,30,40,50,60,70"],
                          base_overrides=["time.representative_days=2"])
     sw.run_sweep(plan, {out!r}, executor="pool", workers=2, case_fn=slow_fake_case)
 """
@@ -381,7 +397,7 @@ def test_sigkill_and_resume_loses_and_repeats_nothing(tmp_path):
     assert result.returncode == 0
     ds = xr.load_dataset(out / "sweep.nc", engine="netcdf4")
     assert ds.sizes["case"] == 8 and not ds["failed"].any()
-    assert sorted(ds["carbon_price_cny_per_t"].values) == [0, 10, 20, 30, 40, 50, 60, 70]
+    assert sorted(ds["carbon_price_cny_per_tco2"].values) == [0, 10, 20, 30, 40, 50, 60, 70]
     folders = [p.name for p in (out / "cases").iterdir()]
     assert sorted(folders) == sorted(str(c) for c in ds["case"].values)  # each exactly once
     for cid, stamp in finished.items():  # finished cases were not recomputed
@@ -432,7 +448,7 @@ def test_dask_cluster_gives_the_serial_results(tmp_path, dask_cluster):
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
-        plan = _plan("carbon_price_cny_per_t=0,13,100,200")
+        plan = _plan("carbon_price_cny_per_tco2=0,13,100,200")
         dask = sw.run_sweep(
             plan,
             tmp_path / "dask",
@@ -476,7 +492,7 @@ def test_cached_inputs_equal_fresh_ones():
     from planner.model_file import load_model
 
     sw._INPUT_CACHE.clear()
-    base = [*SMALL, "carbon_price_cny_per_t=100", "price_scale.east=1.3"]
+    base = [*SMALL, "carbon_price_cny_per_tco2=100", "price_scale.east=1.3"]
     for extra in ([], ["capex_scale.intelligent=0.8", "target.intelligent_share.2025=0.4",
                        "carbon_cap_tco2.2025=5e7", "demand_scale=1.1"]):  # fmt: skip
         model, data_dir = load_model(MODEL, base + extra)
@@ -497,7 +513,7 @@ def _rel_tol(ds: xr.Dataset) -> float:
 
 
 def test_real_sweep_pool_and_dask_agree_and_carbon_price_cuts_emissions(tmp_path, dask_cluster):
-    plan = _plan("carbon_price_cny_per_t=0,300", base=REAL)
+    plan = _plan("carbon_price_cny_per_tco2=0,300", base=REAL)
     pool = sw.run_sweep(plan, tmp_path / "pool", executor="pool", workers=2)
     dask = sw.run_sweep(
         plan, tmp_path / "dask", executor="dask", scheduler=dask_cluster.scheduler_address
@@ -537,7 +553,14 @@ _CLI = "from planner.sweep_cli import sweep_command; sweep_command(prog_name='sw
 @pytest.mark.slow
 def test_real_cli_sweep_killed_and_resumed(tmp_path):
     out = tmp_path / "out"
-    cmd = [sys.executable, "-c", _CLI, str(MODEL), "--vary", "carbon_price_cny_per_t=0,50,100,200"]
+    cmd = [
+        sys.executable,
+        "-c",
+        _CLI,
+        str(MODEL),
+        "--vary",
+        "carbon_price_cny_per_tco2=0,50,100,200",
+    ]
     cmd += ["--set", SMALL[0], "--workers", "2", "--out", str(out)]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stderr=subprocess.DEVNULL)
     try:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from planner import schema
+
 HOURS = 8760.0
 
 
@@ -59,6 +61,7 @@ def tiny_inputs(
         "tech": ["solar", "wind", "battery"],
         "timestep": ts,
         "refresh_year": list(range(base_year + 1, max(yr) + 1)),
+        "hub": ["h1"],
     }
 
     def full(dims, value):
@@ -153,6 +156,11 @@ def tiny_inputs(
         },
         coords=coords,
     )
+    # Display names: the ids themselves.
+    for dim in ("hub", "rack_class", "region", "service"):
+        for lang in ("en", "zh"):
+            ds[f"{dim}_name_{lang}"] = (dim, np.array(coords[dim], dtype=object))
+    ds["fp16_per_fp32_intelligent"] = ((), 8.0)
     for name, value in values.items():
         if isinstance(value, xr.DataArray):
             ds[name] = value
@@ -162,4 +170,18 @@ def tiny_inputs(
             da = ds[name]
             arr = np.broadcast_to(np.asarray(value, dtype=da.dtype), da.shape).copy()
             ds[name] = (da.dims, arr)
+    return _with_schema(ds)
+
+
+def _with_schema(ds: xr.Dataset) -> xr.Dataset:
+    """The schema's contract: every input once, with the schema's dims (time-sliced: hour
+    -> timestep), units and long names; a name the schema does not know is an error."""
+    for name in ds.data_vars:
+        q = schema.QUANTITIES.get(name)
+        if q is None or q.stage not in (schema.INPUT, schema.MODEL, schema.SLICED):
+            raise KeyError(f"tiny_inputs: {name} is not an input of planner.schema.QUANTITIES")
+        dims = schema.sliced_dims(q.dims)
+        if ds[name].dims != dims and set(ds[name].dims) == set(dims):
+            ds[name] = ds[name].transpose(*dims)
+        ds[name].attrs.update(units=q.unit, long_name=q.long_name)
     return ds

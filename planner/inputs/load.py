@@ -7,7 +7,9 @@ and the model's years, :mod:`planner.inputs.rules`; the profile file) and raises
 complete, typed, unit-labelled inputs:
 
 - every variable of :data:`planner.schema.INPUT_VARIABLES`, with its dims, ``units`` and
-  ``long_name`` from the schema, plus the model-file variables in :data:`MODEL_VARIABLES`;
+  ``long_name`` from the schema (copied from the table :class:`planner.schema.Quantity`
+  names, or computed here), plus the model-file variables of
+  :data:`planner.schema.MODEL_VARIABLES`;
 - a 0-d variable for every parameter of ``params.csv`` (units from the file, which the
   checks hold to :data:`planner.schema.REQUIRED_PARAMS`);
 - coordinates ``site``, ``hub``, ``rack_class``, ``year`` (the model's years only),
@@ -51,58 +53,6 @@ from planner.inputs.tables import (
 from planner.model_file import ModelFile
 
 TFLOPS_PER_EFLOPS = 1e6
-
-# Variables the model file (not the data) sets, with their dims, units and long names.
-MODEL_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "target_hourly_cfe_share_frac": (
-        ("year",),
-        "1",
-        "hourly-matched carbon-free share target of new hub capacity (0: off)",
-    ),
-    "carbon_cap_tco2": (("year",), "tCO2/year", "national carbon cap (inf: no cap)"),
-    "carbon_price_cny_per_tco2": ((), "CNY/tCO2", "carbon price on grid emissions"),
-}
-
-# Names of the things along each dimension, for reports (dims, units, long name).
-NAME_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "hub_name_en": (("hub",), "", "hub name"),
-    "hub_name_zh": (("hub",), "", "hub name (Chinese)"),
-    "rack_class_name_en": (("rack_class",), "", "rack class name"),
-    "rack_class_name_zh": (("rack_class",), "", "rack class name (Chinese)"),
-    "region_name_en": (("region",), "", "region name"),
-    "region_name_zh": (("region",), "", "region name (Chinese)"),
-    "service_name_en": (("service",), "", "service name"),
-    "service_name_zh": (("service",), "", "service name (Chinese)"),
-}
-
-# Input variable -> (table, column, fill for absent combinations or None if every
-# combination must be present), where the name differs from the column or absent rows are
-# allowed. Any other variable whose name is a column of the one table keyed by its dims is
-# copied from there (see _source); variables computed rather than copied are built in code.
-_FROM_TABLE: dict[str, tuple[str, str, float | None]] = {
-    "site_hub": ("sites", "hub", None),
-    "site_name_en": ("sites", "name_en", None),
-    "site_name_zh": ("sites", "name_zh", None),
-    "site_lat_deg": ("sites", "lat_deg", None),
-    "site_lon_deg": ("sites", "lon_deg", None),
-    "load_shape_rel": ("load_shapes", "load_frac", None),
-    "stock_racks_std": ("stock", "racks_std", 0.0),
-    "tech_capex_cny_per_kw": ("technologies", "capex_cny_per_kw", None),
-    "tech_capex_cny_per_kwh": ("technologies", "capex_cny_per_kwh", None),
-    "tech_fom_cny_per_kw_year": ("technologies", "fom_cny_per_kw_year", None),
-    "tech_lifetime_years": ("technologies", "lifetime_years", None),
-    "demand_eflops": ("demand", "demand_eflops", 0.0),
-    "service_max_latency_ms": ("services", "max_latency_ms", None),
-    "hub_name_en": ("hubs", "name_en", None),
-    "hub_name_zh": ("hubs", "name_zh", None),
-    "rack_class_name_en": ("rack_classes", "name_en", None),
-    "rack_class_name_zh": ("rack_classes", "name_zh", None),
-    "region_name_en": ("regions", "name_en", None),
-    "region_name_zh": ("regions", "name_zh", None),
-    "service_name_en": ("services", "name_en", None),
-    "service_name_zh": ("services", "name_zh", None),
-}
-
 
 _TARGETS = {  # Dataset variable -> (targets.csv target, ModelFile.target field)
     "target_total_eflops": ("total_eflops", "total_eflops"),
@@ -268,42 +218,18 @@ def _from_table(
     return xr.DataArray(array.reshape(shape), dims=dims, coords={d: coords[d] for d in dims})
 
 
-_COMPUTED = {
-    "site_east_west",
-    "site_in_national_hub",
-    "eflops_per_std_rack",
-    "refresh_eflops_per_std_rack",
-    "stock_eflops_per_std_rack",
-    *schema.PROFILE_VARIABLES,
-    "pue",
-    "price_multiplier",
-    "target_total_eflops",
-    "target_intelligent_share_frac",
-    "target_green_share_frac",
-}
-
-
-def _source(name: str, dims: tuple[str, ...]) -> tuple[str, str, float | None]:
-    """(table, column, fill) a copied variable comes from."""
-    if name in _FROM_TABLE:
-        return _FROM_TABLE[name]
-    for table in schema.TABLES.values():
-        if set(table.key) == set(dims) and any(c.name == name for c in table.columns):
-            return table.name, name, None
-    raise LookupError(f"no table is keyed by {dims} with a column {name!r}; map it in _FROM_TABLE")
-
-
 def _build(tables: dict[str, pd.DataFrame], profiles: xr.Dataset, years: list[int]) -> xr.Dataset:
     coords = _coords(tables, years)
-    specs = {**schema.INPUT_VARIABLES, **NAME_VARIABLES}
+    specs = schema.INPUT_VARIABLES
     # Variables are collected here and put into one Dataset at the end: assigning them
     # one by one to a Dataset aligns it every time (most of the loader's time).
     ds: dict[str, Any] = {}
 
-    for name, (dims, _units, _long) in specs.items():
-        if name not in _COMPUTED:
-            table, column, fill = _source(name, dims)
-            ds[name] = _from_table(tables[table], dims, column, coords, fill)
+    # Copied from the table the schema names; the rest are computed below.
+    for name in specs:
+        q = schema.QUANTITIES[name]
+        if q.table is not None:
+            ds[name] = _from_table(tables[q.table], q.dims, q.source_column, coords, q.fill)
 
     # load_shapes.csv gives each hour's draw relative to the daily peak; rescale to a daily
     # mean of 1 so that utilisation_frac stays the average draw of an installed rack.
@@ -388,7 +314,7 @@ def apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
     cap = [float(model.carbon_cap_tco2.get(y, np.inf)) for y in years]
     ds["target_hourly_cfe_share_frac"] = ("year", np.asarray(cfe))
     ds["carbon_cap_tco2"] = ("year", np.asarray(cap))
-    ds["carbon_price_cny_per_tco2"] = xr.DataArray(float(model.carbon_price_cny_per_t))
+    ds["carbon_price_cny_per_tco2"] = xr.DataArray(float(model.carbon_price_cny_per_tco2))
 
     # Scales multiply the data once, here.
     if model.price_scale:
@@ -413,7 +339,7 @@ def apply_model(ds: xr.Dataset, model: ModelFile) -> xr.Dataset:
             *schema.INPUT_VARIABLES["demand_eflops"][0]
         )
 
-    specs = {**schema.INPUT_VARIABLES, **MODEL_VARIABLES}
+    specs = {**schema.INPUT_VARIABLES, **schema.MODEL_VARIABLES}
     for name, (_dims, units, long_name) in specs.items():
         ds[name].attrs = {"units": units, "long_name": long_name or name}
     return ds

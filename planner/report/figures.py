@@ -14,7 +14,7 @@ Every function takes the Dataset read from a run folder (``results.nc``) and a l
 alone. Axis labels come from the variables' ``long_name``/``units`` attrs, translated
 through :mod:`planner.report.text`.
 
-Optional variables are tolerated: ``green_share`` with or without a ``hub`` dimension
+Optional variables are tolerated: ``green_share_frac`` with or without a ``hub`` dimension
 (or derived from ``green_supply_mwh``/``new_capacity_energy_mwh``), ``gec_mwh``,
 ``site_cost_cny(site, component, year)`` for costs by hub, ``hub_name_en``/``hub_name_zh``
 and ``region_name_en``/``region_name_zh`` for display names.
@@ -773,8 +773,8 @@ def green_share_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`green_share_figure`."""
     text.check_lang(lang)
     years = _years(ds)
-    if "green_share" in ds:
-        share = ds["green_share"]
+    if "green_share_frac" in ds:
+        share = ds["green_share_frac"]
     elif "green_supply_mwh" in ds and "new_capacity_energy_mwh" in ds:
         denom = ds["new_capacity_energy_mwh"]
         share = (ds["green_supply_mwh"] / denom.where(denom > 0)).assign_attrs(units="1")

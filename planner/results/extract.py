@@ -6,55 +6,13 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
-# name: (units, long_name)
+from planner import schema
+
+# name: (units, long_name), from the one table of quantities
 UNITS: dict[str, tuple[str, str]] = {
-    "build_modules": ("module", "new build modules"),
-    "racks_new_std": ("std_rack", "new racks built in the year"),
-    "racks_total_std": ("std_rack", "racks in service"),
-    "mean_eflops_per_std_rack": ("EFLOPS/std_rack", "average compute per rack in service"),
-    "compute_eflops": ("EFLOPS", "compute in service"),
-    "compute_new_eflops": ("EFLOPS", "compute in service of racks built under the plan"),
-    "served_site_eflops": ("EFLOPS", "demand served at the site (its occupied compute)"),
-    "idle_stock_eflops": ("EFLOPS", "existing racks' compute below their occupancy"),
-    "total_compute_eflops": ("EFLOPS", "national compute in service"),
-    "campus_phases": ("phase", "campus phases opened in the year"),
-    "facility_load_mw": ("MW", "facility load"),
-    "grid_import_mw": ("MW", "grid import"),
-    "solar_mw": ("MW", "solar output available (capacity factor x capacity)"),
-    "wind_mw": ("MW", "wind output available (capacity factor x capacity)"),
-    "solar_used_mw": ("MW", "solar output used (available less prorated curtailment)"),
-    "wind_used_mw": ("MW", "wind output used (available less prorated curtailment)"),
-    "hydro_mw": ("MW", "hydro contract output"),
-    "battery_charge_mw": ("MW", "battery charging"),
-    "battery_discharge_mw": ("MW", "battery discharging"),
-    "battery_soc_mwh": ("MWh", "battery state of charge at the end of the time step"),
-    "curtailment_mw": ("MW", "curtailed solar and wind"),
-    "solar_new_mw": ("MW", "new solar capacity"),
-    "wind_new_mw": ("MW", "new wind capacity"),
-    "battery_power_new_mw": ("MW", "new battery power"),
-    "battery_energy_new_mwh": ("MWh", "new battery energy"),
-    "solar_capacity_mw": ("MW", "solar capacity in service"),
-    "wind_capacity_mw": ("MW", "wind capacity in service"),
-    "battery_power_mw": ("MW", "battery power in service"),
-    "battery_energy_mwh": ("MWh", "battery energy in service"),
-    "hydro_contract_mw": ("MW", "hydro contract"),
-    "gec_mwh": ("MWh/year", "green certificates bought"),
-    "emissions_tco2": ("tCO2/year", "emissions of grid imports"),
-    "grid_ef_tco2_per_mwh": ("tCO2/MWh", "grid emission factor"),
-    "served_eflops": ("EFLOPS", "demand served by each site"),
-    "unserved_eflops": ("EFLOPS", "demand not served"),
-    "shortfall_total_eflops": ("EFLOPS", "shortfall of the national compute target"),
-    "shortfall_intelligent_eflops": ("EFLOPS", "shortfall of the intelligent share target"),
-    "green_shortfall_mwh": ("MWh/year", "shortfall of the green share target"),
-    "cfe_matched_mw": ("MW", "hourly matched carbon-free supply of new capacity"),
-    "cfe_shortfall_mwh": ("MWh/year", "shortfall of the hourly matched carbon-free target"),
-    "carbon_excess_tco2": ("tCO2/year", "emissions above the cap"),
-    "cost_cny": ("CNY/year", "undiscounted cost by component"),
-    "site_cost_cny": ("CNY/year", "undiscounted cost by component and site (penalties: none)"),
-    "green_supply_mwh": ("MWh/year", "green supply of the hub"),
-    "new_capacity_energy_mwh": ("MWh/year", "energy of new capacity in the hub"),
-    "green_share": ("1", "share of the new capacity's energy met by green supply (<= 1)"),
-    "discount_factor": ("1", "discount factor of the year"),
+    n: (q.unit, q.long_name)
+    for n, q in schema.QUANTITIES.items()
+    if q.stage == schema.RESULT or q.result_dims is not None
 }
 
 
@@ -189,7 +147,7 @@ def extract_solution(m: pyo.ConcreteModel, inputs: xr.Dataset) -> xr.Dataset:
         share = np.where(
             e_new > 0, np.minimum(supply, e_new) / np.where(e_new > 0, e_new, 1), np.nan
         )
-        out["green_share"] = (("hub", "year"), share)
+        out["green_share_frac"] = (("hub", "year"), share)
     if hasattr(m, "cfe_matched_mw"):
         put("cfe_matched_mw", m.cfe_matched_mw, syt)
         put("cfe_shortfall_mwh", m.cfe_shortfall_mwh, ("hub", "year"))

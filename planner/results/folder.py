@@ -52,7 +52,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "emissions_tco2": ("emissions_tco2",),
     "served_eflops": ("served_eflops",),
     "cost_cny": ("cost_cny",),
-    "green_share": ("green_share",),
+    "green_share_frac": ("green_share_frac",),
 }
 
 

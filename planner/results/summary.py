@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from planner import schema
+
 if TYPE_CHECKING:
     from planner.model_file import ModelFile
 
@@ -28,7 +30,7 @@ SHORTFALL_TOL_FRAC = 1e-6
 # A limit counts as binding when the solution is within this fraction of it.
 BINDING_TOL_FRAC = 1e-4
 # Inputs the extracted solution writes out in more detail (by time step), replacing them.
-SOLUTION_REPLACES = ("grid_ef_tco2_per_mwh",)
+SOLUTION_REPLACES = tuple(n for n, q in schema.QUANTITIES.items() if q.result_dims is not None)
 # Solver statuses that may come with a plan (a time limit may also stop a solve with none).
 PLAN_STATUSES = ("optimal", "feasible", "time_limit")
 
@@ -80,7 +82,7 @@ def _green_share_by_hub(results: xr.Dataset, year: int) -> dict[str, float]:
     Clean supply at a hub site serves its older racks too; the share of the new
     capacity's energy that it covers is at most 1 (``extract``'s ``green_share``).
     """
-    share = results["green_share"].sel(year=year)
+    share = results["green_share_frac"].sel(year=year)
     return {
         str(h): float(v)
         for h, v in zip(share["hub"].values, share.values, strict=True)
