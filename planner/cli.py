@@ -327,6 +327,71 @@ def plan(
 
 
 @main.command()
+@click.argument("model", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+@friendly
+def keys(model: Path | None, as_json: bool) -> None:
+    """List every model-file key: type, unit and range, default, meaning.
+
+    With MODEL, the value each key has in that model file (and what --set would change).
+    Any key can be set from the command line: planner solve MODEL --set KEY=VALUE, with a
+    year or a name where the key shows <year> or <east|west>.
+    """
+    from planner.model_file import read_model_raw, settable_keys
+
+    rows = settable_keys()
+    given: dict[str, Any] = {}
+    if model is not None:
+        given = _flatten(read_model_raw(model))
+    records = []
+    for k in rows:
+        prefix = k.key.split(".<")[0]
+        values = {g: v for g, v in given.items() if g == k.key or g.startswith(prefix + ".")}
+        if "<" not in k.key:
+            values = {k.key: given[k.key]} if k.key in given else {}
+        records.append({**k.__dict__, "in_model": values})
+    if as_json:
+        out.print_json(json.dumps(records, default=str))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    title = "Model-file keys" + (f": the values in {escape(str(model))}" if model else "")
+    grid = Table(title=title, show_lines=False)
+    for name in (
+        "key",
+        "type",
+        "unit and range",
+        "default" if model is None else "value",
+        "meaning",
+    ):
+        grid.add_column(name, overflow="fold")
+    for r in records:
+        if model is None:
+            value = "" if r["default"] is None else str(r["default"])
+        else:
+            value = ", ".join(f"{g.rsplit('.', 1)[-1]}: {v}" if "<" in r["key"] else str(v)
+                              for g, v in r["in_model"].items()) or "(default)"  # fmt: skip
+            value = value if len(value) <= 60 else value[:57] + "..."
+        grid.add_row(*(escape(str(x)) for x in (r["key"], r["type"], r["unit"], value,
+                                                  r["meaning"])))  # fmt: skip
+    out.print(grid)
+
+
+def _flatten(raw: Any, prefix: str = "") -> dict[str, Any]:
+    """A model file's mapping as dotted keys."""
+    if not isinstance(raw, dict):
+        return {prefix.rstrip("."): raw}
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+@main.command()
 @click.argument(
     "target",
     required=False,

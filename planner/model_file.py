@@ -27,11 +27,13 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticUndefined
 
 from planner.errors import InputError, Problem
 
@@ -304,7 +306,7 @@ def _problems_from(
         if range_key == "years.*":
             key = "years"
         if err["type"] == "extra_forbidden":
-            message = f"{key} is not a known key"
+            message = f"{key} is not a known key" + _did_you_mean(key)
         elif err["type"] == "missing":
             message = f"{key} is required but missing"
         elif is_key:
@@ -319,6 +321,117 @@ def _problems_from(
         where = _origin(loc, origins or {}) or file
         problems.append(Problem(file=where, row=None, column=key, message=message))
     return problems
+
+
+def _did_you_mean(key: str) -> str:
+    """``; did you mean ...?`` with the nearest settable keys (``planner keys`` lists all)."""
+    import difflib
+
+    known = [k.key for k in settable_keys()]
+    pattern = re.sub(r"\.\d{4}\b", ".<year>", key)
+    close = difflib.get_close_matches(pattern, known, n=3, cutoff=0.6)
+    if not close:
+        return "; planner keys lists every key"
+    return f"; did you mean {' or '.join(close)}? (planner keys lists every key)"
+
+
+# --------------------------------------------------------------------------- the keys
+
+
+@dataclass(frozen=True)
+class SettableKey:
+    """One key a model file or ``--set`` can give."""
+
+    key: str  # dotted; <year>, <east|west> ... stand for the keys of a mapping
+    type: str
+    default: Any
+    unit: str
+    meaning: str
+
+
+KEY_MEANINGS: dict[str, str] = {
+    "scenario": "name of the run: runs/<scenario>, reports/<scenario>.html",
+    "description": "what the scenario asks, shown at the top of the report",
+    "data_dir": "the data folder, relative to the model file",
+    "years": "plan years, after the base year of data/params.csv",
+    "target.total_eflops": "national compute in service by the end of the year",
+    "target.intelligent_share": "intelligent share of the compute in service",
+    "target.green_share_new_hub": "green power share of the new capacity in every hub",
+    "target.hourly_cfe_share": "hourly-matched carbon-free share of new hub capacity (24/7)",
+    "carbon_price_cny_per_tco2": "carbon price on grid emissions",
+    "carbon_cap_tco2": "national cap on grid emissions by year (none: no cap)",
+    "price_scale": "multiplies the grid prices of eastern or western sites",
+    "capex_scale": "multiplies the rack capex of a class",
+    "demand_scale": "multiplies the demand of a class (one number: every class)",
+    "campus_phases": "integer campus phases with a fixed cost per phase",
+    "time.representative_days": "representative days (tsam), or full for 8760 hours",
+    "solver.time_limit_s": "HiGHS time limit",
+    "solver.mip_gap": "relative MIP gap the plan is proven within",
+    "solver.threads": "HiGHS threads",
+    "solver.log": "show HiGHS's own log",
+    "penalty": "cost of one unit of shortfall of a target (large: never preferred)",
+}
+
+
+def settable_keys() -> list[SettableKey]:
+    """Every key a model file can give, with its type, default, unit and meaning, read
+    from :class:`ModelFile` itself and :data:`RANGES` (the list ``planner keys`` prints)."""
+    out: list[SettableKey] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            key = f"{prefix}{name}"
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{key}.")
+                continue
+            args = getattr(annotation, "__args__", ())
+            default = field.get_default(call_default_factory=True)
+            if getattr(annotation, "__origin__", None) is dict:
+                key_type, value_type = args
+                member = _key_placeholder(key_type)
+                out.append(_settable(f"{key}.{member}", value_type, None, key))
+            else:
+                out.append(_settable(key, annotation, default, key))
+
+    walk(ModelFile, "")
+    return out
+
+
+def _key_placeholder(key_type: Any) -> str:
+    choices = getattr(key_type, "__args__", None)
+    if getattr(key_type, "__origin__", None) is Literal and choices:
+        return "<" + "|".join(map(str, choices)) + ">"
+    return "<year>"
+
+
+def _settable(key: str, annotation: Any, default: Any, meaning_key: str) -> SettableKey:
+    range_key = _range_key(tuple(key.replace("<year>", "2025").split(".")))
+    unit = RANGES[range_key][2] if range_key in RANGES else ""
+    if range_key in RANGES:
+        lo, hi, _ = RANGES[range_key]
+        unit = f"{unit}, {_fmt(lo)} to {_fmt(hi)}"
+    meaning = KEY_MEANINGS.get(meaning_key) or KEY_MEANINGS.get(meaning_key.split(".")[0], "")
+    if default is PydanticUndefined:
+        default = "(required)"
+    return SettableKey(key, _type_name(annotation), default, unit, meaning)
+
+
+def _type_name(annotation: Any) -> str:
+    """A field's type in plain words: ``number``, ``whole number``, ``list of years`` ..."""
+    if hasattr(annotation, "__metadata__"):  # Annotated[base, ...]
+        annotation = annotation.__args__[0]
+    args = getattr(annotation, "__args__", ())
+    origin = getattr(annotation, "__origin__", None)
+    if origin is list:
+        return "list of years"
+    if origin is Literal:
+        return " or ".join(repr(a) for a in args)
+    if args:  # a union
+        return " or ".join(_type_name(a) for a in args)
+    return {float: "number", int: "whole number", str: "text", bool: "true or false"}.get(
+        annotation, getattr(annotation, "__name__", str(annotation))
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -577,7 +690,9 @@ def load_model(
     path = Path(path)
     overrides = list(overrides or [])
     raw = apply_overrides(read_model_raw(path), overrides, str(path), labels=labels)
-    model = parse_model(raw, str(path), origins=override_origins(overrides, labels))
+    origins = override_origins(overrides, labels)
+    model = parse_model(raw, str(path), origins=origins)
+    _check_set_years(model, origins)
     model = with_options(model, str(path), **(options or {}))
     data_dir = (path.parent / model.data_dir).resolve()
     if not data_dir.is_dir():
@@ -593,6 +708,35 @@ def load_model(
             ]
         )
     return model, data_dir
+
+
+_YEARLY_KEYS = (
+    ("target", "total_eflops"),
+    ("target", "intelligent_share"),
+    ("target", "green_share_new_hub"),
+    ("target", "hourly_cfe_share"),
+    ("carbon_cap_tco2",),
+)
+
+
+def _check_set_years(model: ModelFile, origins: dict[tuple[str, ...], str]) -> None:
+    """A ``--set`` (or ``--vary``) for a year that is not a plan year would change nothing:
+    refuse it instead of ignoring it silently."""
+    problems = []
+    for path, label in origins.items():
+        for prefix in _YEARLY_KEYS:
+            n = len(prefix)
+            if path[:n] == prefix and len(path) == n + 1 and path[n].isdigit():
+                year = int(path[n])
+                if year not in model.years:
+                    plan = ", ".join(map(str, model.years))
+                    message = (
+                        f"{year} is not a plan year of the model ({plan}); set a plan year, "
+                        "or add the year to years"
+                    )
+                    problems.append(Problem(label, None, ".".join(path), message))
+    if problems:
+        raise InputError(problems)
 
 
 def resolved_yaml(model: ModelFile) -> str:

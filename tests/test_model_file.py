@@ -304,3 +304,39 @@ def test_the_old_carbon_price_key_still_works_with_a_deprecation_message(tmp_pat
     )
     with pytest.raises(InputError, match="same setting"):
         load_model(both)
+
+
+def test_keys_lists_every_model_file_key_and_a_misspelt_set_gets_a_suggestion() -> None:
+    from click.testing import CliRunner
+
+    from planner.cli import main
+    from planner.model_file import settable_keys
+
+    keys = {k.key for k in settable_keys()}
+    # every top-level field of the model file and every section's fields are listed
+    expected = {
+        "carbon_price_cny_per_tco2",
+        "target.total_eflops.<year>",
+        "price_scale.<east|west>",
+        "solver.mip_gap",
+        "penalty.occupancy_cny_per_eflops",
+        "time.representative_days",
+        "demand_scale.<general|intelligent|supercomputing>",
+    }
+    assert expected <= keys
+    got = CliRunner().invoke(main, ["keys", "--json"])
+    assert got.exit_code == 0 and "carbon_price_cny_per_tco2" in got.output
+    with pytest.raises(InputError) as err:
+        load_model(MODELS / "national_2025.yaml", ["carbon_prise_cny_per_tco2=100"])
+    text = err.value.render()
+    assert "--set" in text and "did you mean carbon_price_cny_per_tco2" in text
+
+
+def test_a_set_for_a_year_that_is_not_a_plan_year_is_refused() -> None:
+    with pytest.raises(InputError) as err:
+        load_model(MODELS / "national_2025.yaml", ["target.total_eflops.2026=400"])
+    text = err.value.render()
+    assert "--set" in text and "2026 is not a plan year" in text
+    # a plan year is fine
+    model, _ = load_model(MODELS / "national_2025.yaml", ["target.total_eflops.2025=310"])
+    assert model.target.total_eflops[2025] == 310

@@ -69,3 +69,20 @@ def test_the_report_fixture_speaks_the_schema(tmp_path) -> None:
         assert q is not None, f"{name} is not in planner.schema.QUANTITIES"
         assert tuple(da.dims) == schema.sliced_dims(q.result_dims or q.dims), name
         assert da.attrs.get("units", "") == q.unit, name
+
+
+def test_no_family_imports_the_builder() -> None:
+    """The families import only helpers and linking at run time: no import circle with
+    build.py (which imports them all)."""
+    import ast
+    from pathlib import Path
+
+    import planner.formulation as pkg
+
+    folder = Path(pkg.__file__).parent
+    for name in ("stock", "compute", "demand", "power", "storage", "green", "carbon"):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        for node in tree.body:  # module-level imports only (TYPE_CHECKING blocks are If)
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module != "planner.formulation.build", name
+                assert not node.module.startswith("planner.results"), name
