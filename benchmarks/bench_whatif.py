@@ -110,9 +110,8 @@ def main() -> None:
         rows.append(
             {
                 "case": name,
-                "command": "planner " + " ".join(
-                    a.replace(str(ROOT) + "/", "") for a in CASES[name][0]
-                ),
+                "command": "planner "
+                + " ".join(a.replace(str(ROOT) + "/", "") for a in CASES[name][0]),
                 "wall_s_median": median,
                 "wall_s_range": f"{min(walls):.2f}-{max(walls):.2f}",
                 "x_plan": median / plan_s,
