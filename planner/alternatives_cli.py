@@ -8,6 +8,7 @@ plan or any alternative failed.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,21 +18,20 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.alternatives import (
-    ALTERNATIVES_FILE,
     DEFAULT_OBJECTIVES,
     DEFAULT_SLACK,
-    alternatives_table,
     check_alternatives_out,
-    ranges,
+    objective_keys,
     run_alternatives,
 )
+from planner.alternatives_folder import ALTERNATIVES_FILE, alternatives_table, ranges, recheck
 from planner.cli_common import EXIT_NOT_SOLVED, console, out
 from planner.cli_common import friendly as _friendly
-from planner.formulation.alternatives import AGGREGATES
+from planner.report import text
 from planner.sweep import default_out_dir
 from planner.sweep_cli import _Bar, _executor, _interrupted
 
-_KEYS = ", ".join([*AGGREGATES, "racks.<hub>", "eflops.<hub>"])
+_KEYS = ", ".join(objective_keys())
 
 
 @click.command("alternatives")
@@ -48,7 +48,7 @@ _KEYS = ", ".join([*AGGREGATES, "racks.<hub>", "eflops.<hub>"])
     "objectives",
     multiple=True,
     metavar="KEY",
-    help=f"An aggregate to minimise and maximise; repeatable [default: "
+    help=f"An aggregate to minimise and maximise; repeatable [default, without --points: "
     f"{' and '.join(DEFAULT_OBJECTIVES)}]. One of: {_KEYS}.",
 )
 @click.option(
@@ -129,7 +129,7 @@ def alternatives_command(
                 model,
                 target,
                 slack=slack,
-                objectives=list(objectives) or list(DEFAULT_OBJECTIVES),
+                objectives=list(objectives) or ([] if points else list(DEFAULT_OBJECTIVES)),
                 points=points,
                 base_overrides=overrides,
                 threads=threads,
@@ -148,62 +148,71 @@ def alternatives_command(
 
 
 def _print(ds: Any, out_dir: Path) -> int:
-    """The alternatives and the ranges on stdout; return the number that failed."""
+    """The alternatives, the ranges and the re-check on stdout; return how many
+    alternatives failed or did not pass the re-check."""
     frame = alternatives_table(ds)
     keys = [c for c in frame.columns if c in ds["aggregate"].values]
-    units = {str(k): str(u) for k, u in zip(ds["aggregate"].values, ds["aggregate_unit"].values,
-                                             strict=True)}  # fmt: skip
+    units = dict(zip(ds["aggregate"].values.tolist(), ds["aggregate_unit"].values.tolist(),
+                     strict=True))  # fmt: skip
     table = Table(show_edge=False, pad_edge=False)
-    for head in ("alternative", "status", "cost vs least"):
-        table.add_column(head, no_wrap=True, justify="left" if head != "cost vs least" else "right")
+    table.add_column("alternative", overflow="fold")
+    table.add_column("status", overflow="fold")
+    table.add_column("gap", justify="right", no_wrap=True)
+    table.add_column("cost +", justify="right", no_wrap=True)
     for key in keys:
-        table.add_column(Text(f"{key} [{_unit(units[key])}]"), justify="right", no_wrap=True)
+        table.add_column(Text(f"{key} [{_unit(units[key])}]"), justify="right", overflow="fold")
     for _, row in frame.iterrows():
-        cells = [row["label"], row["status"], _pct(row["cost_vs_least_cost_frac"], signed=True)]
-        cells += [_value(row[k], units[k]) for k in keys]
+        cells = [
+            row["label"],
+            row["status"],
+            _fraction(row["objective_gap"], "{:.2%}"),
+            _fraction(row["cost_vs_least_cost_frac"], "{:+.3%}"),
+            *(_plain(row[k], units[k]) for k in keys),
+        ]
         table.add_row(*(Text(str(c)) for c in cells))
     out.print(table)
     slack = float(ds.attrs.get("slack", float("nan")))
     for _, r in ranges(ds, keys).iterrows():
-        unit = r["unit"]
+        shown = {k: text.aggregate_quantity(r[k], r["unit"], "en") for k in ("min", "max")}
+        least = text.aggregate_quantity(r["least_cost"], r["unit"], "en")
         out.print(
-            f"  {r['aggregate']}: {_value(r['min'], unit)} to {_value(r['max'], unit)} "
-            f"{_unit(unit)} within {slack:.2%} of the least cost "
-            f"(least-cost plan: {_value(r['least_cost'], unit)})",
+            f"  {r['aggregate']}: {shown['min']} to {shown['max']} within {slack:.2%} of the "
+            f"least cost (least-cost plan: {least})",
             markup=False,
         )
     failed = frame[frame["failed"]]
     for _, row in failed.iterrows():
         out.print(f"  {row['label']} failed: {row['reason']}", markup=False)
+    check = recheck(out_dir)
+    if check.ok:
+        out.print(
+            f"  re-check (the folder's files alone): every alternative costs at most "
+            f"{1 + slack:g} x the least cost, is proven within its MIP gap and builds whole "
+            "modules; each minimum and maximum brackets the least-cost value",
+            markup=False,
+        )
+    for problem in check.problems:
+        out.print(f"  re-check: {problem}", markup=False)
     out.print(
         f"  alternatives: {out_dir / ALTERNATIVES_FILE} ({len(frame)} plans, {len(failed)} "
         f"failed); run folders: {out_dir / 'cases'}/<id>/",
         markup=False,
     )
-    return len(failed)
+    return len(failed) + len(check.problems)
 
 
 def _unit(unit: str) -> str:
     return {"1": "%", "std_rack": "racks"}.get(unit, unit)
 
 
-def _pct(value: Any, signed: bool = False) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    if v != v:
-        return "-"
-    return f"{100 * v:+.2f} %" if signed else f"{100 * v:.1f} %"
+def _fraction(value: Any, spec: str) -> str:
+    v = float(value) if value is not None else float("nan")
+    return "-" if not math.isfinite(v) else spec.format(v)
 
 
-def _value(value: Any, unit: str) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
+def _plain(value: Any, unit: str) -> str:
+    """A value in its unit as the table shows it (a share in percent)."""
+    v = float(value) if value is not None else float("nan")
+    if not math.isfinite(v):
         return "-"
-    if v != v:
-        return "-"
-    if unit == "1":
-        return f"{100 * v:.1f}"
-    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return f"{100 * v:.1f}" if unit == "1" else text.number(v, 4)

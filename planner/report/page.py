@@ -817,6 +817,7 @@ def render_report(
     sweep: xr.Dataset | None = None,
     results: xr.Dataset | None = None,
     summary: dict[str, Any] | None = None,
+    alternatives: xr.Dataset | None = None,
 ) -> str:
     """The report of ``run_dir`` as one self-contained HTML string.
 
@@ -834,6 +835,10 @@ def render_report(
         :func:`planner.results.read_run` returns them, or the in-memory ones the run
         wrote): the page is the same, without reading ``results.nc`` again. Whichever
         is None is read from ``run_dir``; ``model.yaml`` always is.
+    alternatives
+        The Dataset of a folder of near-optimal alternatives (``alternatives.nc``) whose
+        least-cost plan ``run_dir`` is: its section
+        (:func:`planner.report.alternatives.alternatives_section`) comes first.
 
     Returns
     -------
@@ -848,6 +853,11 @@ def render_report(
     sections[0] += "\n" + "\n".join(_figure_html(i, f) for i, f in figs.get("summary", []))
     sections[0] += "\n</section>"
     shown = ["summary"]
+    if alternatives is not None:  # what the reader came for, before the least-cost plan
+        from planner.report.alternatives import alternatives_section
+
+        sections.insert(0, alternatives_section(alternatives, ds, lang))
+        shown.insert(0, "alternatives")
     for section in ("racks", "power", "flows", "costs"):
         if figs.get(section):
             sections.append(_section(section, figs[section], lang))
@@ -924,6 +934,7 @@ def write_report(
     sweep: xr.Dataset | None = None,
     results: xr.Dataset | None = None,
     summary: dict[str, Any] | None = None,
+    alternatives: xr.Dataset | None = None,
 ) -> Path:
     """Write the report of ``run_dir`` to ``out_file`` atomically and return its path.
 
@@ -944,13 +955,18 @@ def write_report(
         The run's results Dataset and summary when the caller already holds them, e.g.
         ``planner plan`` right after writing the run folder: skips reading
         ``results.nc`` again (see :func:`render_report`).
+    alternatives
+        The Dataset of a folder of near-optimal alternatives (see :func:`render_report`).
 
     Returns
     -------
     Path
         ``out_file``.
     """
-    page = render_report(Path(run_dir), lang, sweep=sweep, results=results, summary=summary)
+    page = render_report(
+        Path(run_dir), lang, sweep=sweep, results=results, summary=summary,
+        alternatives=alternatives,
+    )  # fmt: skip
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=out_file.parent)
