@@ -14,12 +14,13 @@ its ends::
 
 Every alternative is a MILP on the Pyomo model the builder made, with the rows of
 :mod:`planner.formulation.alternatives` added (:class:`NearOptimal`). Build modules stay
-integer: HiGHS's branch and bound solves each, started from the least-cost plan (which
-is feasible for every alternative, so the minimum of an aggregate is never above its
-least-cost value nor the maximum below it), and proves it within the model file's
-``solver.mip_gap``; the plan's integers are then fixed at whole numbers and its LP solved
-once more (:meth:`NearOptimal.optimise`). A share is optimised by Dinkelbach's method,
-with a bound on the share itself (:func:`optimise_share`).
+integer, and each plan is proven within the model file's ``solver.mip_gap``: as the
+least-cost solve, at the root when the LP relaxation's bound and a plan close the gap,
+else by HiGHS's branch and bound started from the best plan known, the least-cost plan
+at worst (it is feasible for every alternative, so the minimum of an aggregate is never
+above its least-cost value nor the maximum below it) (:meth:`NearOptimal.optimise`). A
+share is bounded by the LP relaxation's best share (Dinkelbach's method on the LP) and
+optimised by MILP steps that aim at a share proving the gap (:func:`optimise_share`).
 
 The folder is a sweep's (:mod:`planner.sweep`: its case store, its executors on local
 processes or a Dask cluster; resumable)::
@@ -69,7 +70,7 @@ log = logging.getLogger(__name__)
 DEFAULT_OBJECTIVES = ("west_share", "emissions")
 DEFAULT_SLACK = 0.01
 DINKELBACH_MAX_STEPS = 8
-"""Most MILPs of Dinkelbach's method for one share; it usually ends after 2 or 3."""
+"""Most MILP steps for one share (and half the LPs of its bound); one or two usually do."""
 HIGHS_ABS_GAP = 1e-6
 """HiGHS's default ``mip_abs_gap`` [objective units], restored for every MILP."""
 SHARE_ABS_GAP = 1e-8

@@ -3,7 +3,8 @@
 Registered on the ``planner`` group in :mod:`planner.cli`. Bad input is one paragraph and
 exit status 2 before anything is solved; an interrupt keeps every finished alternative
 (rerun the same command to resume) and exits with 130; exit status 1 if the least-cost
-plan or any alternative failed.
+plan or any alternative failed, or the folder does not pass its re-check
+(:func:`planner.alternatives_folder.recheck`).
 """
 
 from __future__ import annotations
@@ -116,8 +117,9 @@ def alternatives_command(
     of it and every target met as it meets them, minimises and maximises each
     --objective (integer build modules, each proven within the model's MIP gap by
     HiGHS), and traces --points SPORES plans. Each alternative's run folder goes to
-    OUT/cases/<id>/, every alternative's figures to OUT/alternatives.nc; `planner report
-    OUT` draws them. Interrupted? Rerun the same command: finished alternatives are kept.
+    OUT/cases/<id>/, every alternative's figures to OUT/alternatives.nc; the command ends
+    by re-checking the folder from its files, and `planner report OUT` draws it.
+    Interrupted? Rerun the same command: finished alternatives are kept.
     """
     execution = _executor(workers, scheduler)
     target = out_dir or default_out_dir(model, "alternatives")

@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from planner.alternatives_folder import LEAST_COST_ID
 from planner.errors import InputError, OutputError, Problem
 from planner.outputs import ALTERNATIVES_MODE, sweep_mode
 from planner.results import SUMMARY_FILE, read_summary
@@ -51,6 +50,8 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     prefix = ""
     if sweep_mode(run_dir) == ALTERNATIVES_MODE:
         # A folder of near-optimal alternatives: their section, then the least-cost plan.
+        from planner.alternatives_folder import LEAST_COST_ID
+
         alternatives = _read_alternatives(Path(run_dir))
         run_dir = Path(run_dir) / "cases" / LEAST_COST_ID
         prefix = "alternatives-"
