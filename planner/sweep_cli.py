@@ -76,7 +76,11 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--no-reuse",
             is_flag=True,
-            help="Load and time-slice the inputs afresh for every case (for timing).",
+            help=(
+                "Load the inputs, build the model and compile it for HiGHS afresh for "
+                "every case, instead of setting each case's numbers on the last one "
+                "(for timing and checking)."
+            ),
         ),
         click.option(
             "--retry-failed",
