@@ -45,14 +45,15 @@ MAX_REPORT_BYTES = 10_000_000
 FIGURE_UNITS = {
     "targets": ("EFLOPS", "EFLOPS"),
     "site_map": ("°E", "°E"),
-    "racks_by_hub": ("standard racks", "标准机架"),
-    "energy_mix": ("TWh", "太瓦时"),
-    "dispatch": ("MW", "兆瓦"),
+    "racks_by_hub": ("standard racks", "万架"),
+    "utilisation": ("EFLOPS", "EFLOPS"),
+    "energy_mix": ("TWh", "千瓦时"),
+    "dispatch": ("MW", "万千瓦"),
     "green_share": ("%", "%"),
     "emissions": ("t CO₂", "吨二氧化碳"),
     "flows": ("EFLOPS", "EFLOPS"),
     "cost_by_component": ("billion yuan", "亿元"),
-    "cost_by_hub": ("billion yuan", "亿元"),
+    "cost_by_hub": ("yuan", "元"),
 }
 
 
@@ -129,17 +130,53 @@ def test_map_is_cartesian_with_equal_aspect(results: xr.Dataset) -> None:
     fig = F.site_map(results, "zh")
     assert all(tr.type == "scatter" for tr in fig.data)  # no geo trace: nothing fetched
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
-    labels = next(tr for tr in fig.data if tr.mode == "markers+text").text
-    assert "庆阳集群" in labels
+    labels = [a.text for a in fig.layout.annotations if a.name == "site-label"]
+    assert "庆阳" in labels
+    # The outside aggregate is no site: no bubble, no label, but a line under the map.
+    assert "集群以外" not in labels and len(labels) == 2
+    lons = {float(x) for tr in fig.data if tr.mode == "markers" for x in tr.x}
+    assert 112.0 not in lons
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "国家集群以外" in notes and "Natural Earth" in notes
+    # China's outline, from the shipped boundary file, and a legend of bubble sizes.
+    outline = fig.data[0]
+    assert outline.fill == "toself" and len(outline.x) > 500
+    assert any(tr.mode == "markers+text" and "万架" in tr.text[0] for tr in fig.data)
+
+
+def test_map_labels_are_placed_apart_at_every_scale() -> None:
+    # Horinger and Zhangjiakou, Wuhu and the YRD demo zone: close pairs of the real map.
+    lonlat = np.array([[111.6, 40.55], [114.9, 40.82], [118.4, 31.33], [120.9, 31.05]])
+    labels = ["Horinger", "Zhangjiakou", "Wuhu", "YRD Demo Zone"]
+    radii = np.array([20.0, 25.0, 18.0, 16.0])
+    offsets = F.place_labels(lonlat, radii, labels, [1, 0, 2, 3])
+    h = F.MAP_LABEL_FONT + 5
+    for k in F.MAP_PX_PER_DEG:
+        boxes = []
+        for (lon, lat), (dx, dy), label in zip(lonlat, offsets, labels, strict=True):
+            w = F.text_width_px(label) + 8
+            x, y = lon * k + dx, -lat * k + dy
+            boxes.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        for i in range(len(boxes)):
+            for j in range(i):
+                assert not F._overlaps(boxes[i], boxes[j]), (k, labels[i], labels[j])
 
 
 def test_cost_by_hub_adds_up_the_run_s_costs_by_site(results: xr.Dataset) -> None:
     fig = F.cost_by_hub(results, "zh")
     assert fig.layout.title.text == text.t("fig.cost_hub.title", "zh")
     assert {tr.name for tr in fig.data} >= {text.t("component.capex_racks", "zh")}
-    shown = sum(float(np.nansum(tr.y)) for tr in F.cost_by_hub(results, "en").data)
-    scale, _ = text.money_axis("CNY/year", "en")
-    assert shown * scale == pytest.approx(float(results["site_cost_cny"].sum()), rel=1e-9)
+    fig = F.cost_by_hub(results, "en")
+    # Each panel is in its own unit (the outside aggregate on its own scale).
+    per = {"billion": 1e9, "million": 1e6}
+    shown = 0.0
+    for tr in fig.data:
+        axis = fig.layout["xaxis" + tr.xaxis[1:]]
+        scale = next((v for k, v in per.items() if k in axis.title.text), 1.0)
+        shown += float(np.nansum(tr.x)) * scale
+    assert shown == pytest.approx(float(results["site_cost_cny"].sum()), rel=1e-5)
+    assert "Outside the hubs" in {y for tr in fig.data for y in tr.y}
+    assert fig.layout.yaxis2 is not None  # the outside aggregate apart
     # A run of an earlier version has no costs by site: the figure says so, with no bars.
     old = F.cost_by_hub(results.drop_vars("site_cost_cny"), "en")
     assert len(old.data) == 0 and old.layout.annotations
@@ -184,7 +221,15 @@ def test_strings_table_is_bilingual() -> None:
     assert text.number(1234567.891) == "1,234,568"
     assert text.number(5.0) == "5"
     assert text.quantity(3.4e11, "CNY", "en") == "340 billion yuan"
-    assert text.quantity(3.4e11, "CNY", "zh") == "3,400 亿元"
+    assert text.quantity(3.4e11, "CNY", "zh") == "3,400亿元"
+    # Chinese officials count in 万 and 亿; English marginal costs in readable units.
+    assert text.quantity(6.72e7, "tCO2/year", "zh") == "6,720万吨二氧化碳/年"
+    assert text.quantity(1.34e8, "tCO2", "zh") == "1.34亿吨二氧化碳"
+    assert text.quantity(8.86e6, "std_rack", "zh") == "886万架"
+    assert text.quantity(14_000, "MW", "zh") == "1,400万千瓦"
+    assert text.quantity(1.4e8, "MWh/year", "zh") == "1,400亿千瓦时/年"
+    assert text.money_per(1.87e9, "CNY/EFLOPS", "en") == "1.87 bn yuan per EFLOPS"
+    assert text.money_per(1.87e9, "CNY/EFLOPS", "zh") == "18.7亿元/EFLOPS"
 
 
 # --- the page ------------------------------------------------------------------------------

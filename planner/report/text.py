@@ -250,10 +250,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "New racks by cluster (bubble area)",
         "zh": "各集群新建机架（气泡面积）",
     },
-    "fig.map.note": {
-        "en": "Positions by longitude and latitude; no map background.",
-        "zh": "按经纬度定位，不含底图。",
+    "fig.map.outside": {
+        "en": "Outside the national clusters (spread over every province, not drawn): {racks} new",
+        "zh": "国家集群以外（分布于各省，未在图中绘出）：新建{racks}",
     },
+    "fig.map.size_legend": {"en": "Bubble area: new racks", "zh": "气泡面积：新建机架"},
+    "fig.outside_apart": {
+        "en": "Outside the national clusters, on its own scale",
+        "zh": "国家集群以外（单独刻度）",
+    },
+    "fig.outside_apart_hub": {
+        "en": "Outside the national hub nodes, on its own scale",
+        "zh": "国家枢纽节点以外（单独刻度）",
+    },
+    "fig.util.title": {
+        "en": "Compute in service and the demand it serves, by site",
+        "zh": "各站点在用算力与承接需求",
+    },
+    "fig.util.served": {"en": "Served: {cls}", "zh": "承接：{cls}"},
+    "fig.util.idle": {"en": "In service, not used", "zh": "在用未承接"},
+    "fig.util.rule": {"en": "Occupancy the rules require", "zh": "上架率要求"},
+    "fig.util.occupancy": {"en": "Occupancy", "zh": "上架率"},
     "fig.racks_hub.title": {
         "en": "New racks by hub, class and year",
         "zh": "各枢纽分类别、分年度新建机架",
@@ -309,6 +326,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "axis.latitude": {"en": "Latitude", "zh": "纬度"},
     "axis.site": {"en": "Site", "zh": "站点"},
     "axis.hub": {"en": "Hub", "zh": "枢纽"},
+    "axis.hub_all": {"en": "All hubs", "zh": "全部枢纽"},
     "legend.target": {"en": "Target", "zh": "目标"},
     "legend.achieved": {"en": "Plan", "zh": "规划"},
     "legend.load": {"en": "Facility load", "zh": "设施负荷"},
@@ -403,6 +421,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "unit.MW/std_rack": {"en": "MW per standard rack", "zh": "兆瓦/标准机架"},
 }
 
+# Short display names for bar-chart rows and map labels, by kind and id; other names
+# lose their " cluster" / "集群" ending (see short_name).
+SHORT_NAMES: dict[str, dict[str, str]] = {
+    "site.yrd_demo": {"en": "YRD Demo Zone", "zh": "长三角示范区"},
+    "site.outside": {"en": "Outside the clusters", "zh": "集群以外"},
+    "hub.gba": {"en": "Greater Bay Area", "zh": "粤港澳大湾区"},
+    "hub.jjj": {"en": "Beijing-Tianjin-Hebei", "zh": "京津冀"},
+    "hub.outside": {"en": "Outside the hubs", "zh": "枢纽以外"},
+}
+
+
+def short_name(kind: str, ident: str, full: str, lang: str) -> str:
+    """A short display name: ``Zhangjiakou`` for "Zhangjiakou cluster", 张家口 for 张家口集群."""
+    entry = SHORT_NAMES.get(f"{kind}.{ident}")
+    if entry:
+        return entry[lang]
+    return str(full).removesuffix(" cluster").removesuffix("集群") or str(full)
+
+
 # The marginal costs a reader looks for first, in this order; the rest follow.
 MARGINAL_ORDER = (
     "total_compute_cny_per_eflops",
@@ -427,6 +464,99 @@ def marginal_unit(name: str) -> str:
 
 # Money shown in units of this many yuan: billion in English, 亿 (1e8) in Chinese.
 MONEY_SCALE = {"en": 1e9, "zh": 1e8}
+
+# How a quantity is shown to a reader: for each base unit and language, the steps
+# (threshold, divisor, unit label), largest first; a value takes the first step its size
+# reaches. Chinese officials count in 万 and 亿 (万吨, 亿元, 万千瓦, 亿千瓦时, 万架).
+_STEPS: dict[str, dict[str, tuple[tuple[float, float, str], ...]]] = {
+    "CNY": {
+        "en": ((1e9, 1e9, "billion yuan"), (1e6, 1e6, "million yuan"), (0, 1, "yuan")),
+        "zh": ((1e8, 1e8, "亿元"), (1e4, 1e4, "万元"), (0, 1, "元")),
+    },
+    "tCO2": {
+        "en": ((1e6, 1e6, "million t CO₂"), (1e3, 1e3, "thousand t CO₂"), (0, 1, "t CO₂")),
+        "zh": ((1e8, 1e8, "亿吨二氧化碳"), (1e4, 1e4, "万吨二氧化碳"), (0, 1, "吨二氧化碳")),
+    },
+    "std_rack": {
+        "en": (
+            (1e6, 1e6, "million standard racks"),
+            (1e4, 1e3, "thousand standard racks"),
+            (0, 1, "standard racks"),
+        ),
+        "zh": ((1e4, 1e4, "万架"), (0, 1, "架")),
+    },
+    "MW": {
+        "en": ((1e4, 1e3, "GW"), (0, 1, "MW")),
+        "zh": ((10, 10, "万千瓦"), (0, 1e-3, "千瓦")),
+    },
+    "MWh": {
+        "en": ((1e6, 1e6, "TWh"), (1e3, 1e3, "GWh"), (0, 1, "MWh")),
+        "zh": ((1e5, 1e5, "亿千瓦时"), (10, 10, "万千瓦时"), (0, 1e-3, "千瓦时")),
+    },
+}
+_PER_YEAR = {"en": " per year", "zh": "/年"}
+
+
+def scale_for(units: str | None, size: float, lang: str) -> tuple[float, str]:
+    """The divisor and unit label to show a quantity in ``units`` whose size is ``size``.
+
+    ``units`` is a results unit (``CNY/year``, ``tCO2/year``, ``std_rack``, ``MW``,
+    ``MWh/year``...): money in billion yuan or 亿元, CO₂ in million tonnes or 万吨/亿吨,
+    racks in thousands or 万架, power in GW or 万千瓦, energy in TWh or 亿千瓦时. A unit
+    with no steps is shown as it is (divisor 1).
+    """
+    units = "" if units is None else str(units)
+    base, per_year = (units[:-5], True) if units.endswith("/year") else (units, False)
+    steps = _STEPS.get(base, {}).get(lang)
+    if not steps:
+        return 1.0, unit(units, lang)
+    size = abs(float(size)) if size is not None and math.isfinite(float(size)) else 0.0
+    for threshold, divisor, label in steps:
+        if size >= threshold:
+            return divisor, label + (_PER_YEAR[lang] if per_year else "")
+    threshold, divisor, label = steps[-1]
+    return divisor, label + (_PER_YEAR[lang] if per_year else "")
+
+
+def amount(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
+    """``value`` in ``units`` for a reader: scaled to its size (亿元, 万吨...), with its unit."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–" if value is None else str(value)
+    if not math.isfinite(x):
+        return "–"
+    divisor, label = scale_for(units, x, lang)
+    shown = number(x / divisor, digits, lang)
+    sep = "" if lang == "zh" and label and not label[0].isascii() else " "
+    return f"{shown}{sep}{label}" if label else shown
+
+
+# Marginal costs: money per unit of a target, scaled as money is.
+_PER_UNIT = {
+    "CNY/EFLOPS": {"en": "per EFLOPS", "zh": "/EFLOPS"},
+    "CNY/point": {"en": "per percentage point", "zh": "/百分点"},
+    "CNY/tCO2": {"en": "per t CO₂", "zh": "/吨二氧化碳"},
+    "CNY/MWh": {"en": "per MWh", "zh": "/兆瓦时"},
+}
+
+
+def money_per(value: Any, unit_id: str, lang: str, digits: int = 3) -> str:
+    """A marginal cost in readable units: '1.87 bn yuan per EFLOPS', '18.7亿元/EFLOPS'."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–" if value is None else str(value)
+    if not math.isfinite(x):
+        return "–"
+    divisor, label = scale_for("CNY", x, lang)
+    if lang == "en":
+        label = label.replace("billion", "bn")
+    per = _PER_UNIT.get(unit_id, {}).get(lang)
+    if per is None:
+        return amount(x, "CNY", lang, digits)
+    shown = number(x / divisor, digits, lang)
+    return f"{shown}{label}{per}" if lang == "zh" else f"{shown} {label} {per}"
 
 
 def check_lang(lang: str) -> str:
@@ -518,15 +648,13 @@ def percent(frac: Any, lang: str = "en", digits: int = 1) -> str:
 
 
 def quantity(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
-    """``value`` with its unit in ``lang``; money is scaled to billion yuan / 亿元."""
-    if units in ("CNY", "CNY/year") and value is not None:
-        try:
-            x = float(value) / MONEY_SCALE[lang]
-        except (TypeError, ValueError):
-            return str(value)
-        return f"{number(x, digits + 1, lang)} {unit('bn' + units, lang)}"
+    """``value`` with its unit in ``lang``; money, CO₂, racks, power and energy are scaled
+    to the reader's units (billion yuan / 亿元, million t / 万吨, 万架, 万千瓦...)."""
     if units == "1":
         return percent(value, lang)
+    base = (units or "").removesuffix("/year")
+    if base in _STEPS and value is not None:
+        return amount(value, units, lang, digits if base != "CNY" else digits + 1)
     u = unit(units, lang)
     text = number(value, digits, lang)
     return f"{text} {u}" if u else text
