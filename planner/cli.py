@@ -202,7 +202,7 @@ def _solve_and_write(
         status.update("writing the run folder")
         check_run_out(target, force=force, keep=keep)  # it may have changed meanwhile
         path = run.write(target, force=force)
-    _print_summary(run.summary, path)
+    _print_summary(run.summary, path, _display_names(run.results))
     if path != target.resolve():
         _say_kept(target, path, run)
     return path, run
@@ -218,7 +218,32 @@ def _say_kept(target: Path, path: Path | None, run: Run) -> None:
     )
 
 
-def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
+def _display_names(results: Any) -> dict[str, str]:
+    """Site and hub ids -> their English names, for messages (no raw ids for readers)."""
+    names: dict[str, str] = {}
+    for dim in ("hub", "site"):  # a site named like its hub wins
+        var = f"{dim}_name_en"
+        if results is not None and var in results and dim in results.coords:
+            for ident, name in zip(results[dim].values, results[var].values, strict=True):
+                if str(name) and str(name) != "nan":
+                    names[str(ident)] = str(name)
+    return names
+
+
+def _named(message: str, names: dict[str, str]) -> str:
+    """``message`` with the site ids it names (" at yrd_demo") replaced by their names."""
+    import re
+
+    if not names:
+        return message
+    pattern = re.compile(r"(?<=\bat )(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], message)
+
+
+def _print_summary(
+    summary: dict[str, Any], path: Path | None, names: dict[str, str] | None = None
+) -> None:
+    names = names or {}
     out.print(
         f"[bold]{escape(str(summary['scenario']))}[/]: {escape(str(summary['status']))}", end=""
     )
@@ -232,6 +257,7 @@ def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
         share = row["intelligent_share"]
         green = row["green_share"]
         hub = row.get("green_share_hub")
+        hub = names.get(str(hub), hub)
         out.print(
             f"  {year}: {row['total_eflops']:,.1f} EFLOPS"
             f" (target {row['target_total_eflops']:,.0f}),"
@@ -241,7 +267,7 @@ def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
             + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2",
             markup=False,
         )
-    out.print(f"  {summary.get('explanation', '')}", markup=False)
+    out.print(f"  {_named(summary.get('explanation', ''), names)}", markup=False)
     t = summary.get("timings_s", {})
     stages = ("load", "design_hint", "build", "solve", "write")
     out.print("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if k in stages))

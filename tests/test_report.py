@@ -644,3 +644,96 @@ def test_the_appendix_reads_the_sources_from_the_run_folder_alone(tmp_path: Path
     page = render_report(run, "en")
     assert "sites.csv" in page and "Implementation Opinions on East Data West Computing" in page
     assert str(data_dir) not in page and str(tmp_path) not in page
+
+
+def test_chinese_reads_as_chinese_in_the_page_parts() -> None:
+    line = "8 representative days (tsam 4.1.1, hierarchical, medoid, means preserved); weighted RMSE 0.2092"  # noqa: E501
+    assert text.time_slices(line, "zh") == (
+        "8个典型日（tsam 4.1.1，层次聚类，中心点代表日，保持均值）；加权均方根误差 0.2092"
+    )
+    assert text.time_slices(line, "en") == line
+    assert text.time_slices("full year", "zh") == "全年8760小时"
+    assert text.solver_message("Optimal", "zh") == "已求得最优解"
+    assert text.issuer("NDRC; NDA; CAC; MIIT; NEA", "zh") == (
+        "国家发展和改革委员会、国家数据局、国家互联网信息办公室、工业和信息化部、国家能源局"
+    )
+    title = "算力基础设施高质量发展行动计划 (Action Plan for High-Quality Development)"
+    assert text.document(title, "zh") == "算力基础设施高质量发展行动计划"
+    assert text.document(title, "en") == title
+    # An English title stays as it is: it is a name.
+    assert text.document("Energy and AI (2025)", "zh") == "Energy and AI (2025)"
+
+
+def test_the_chinese_report_takes_description_zh_from_the_model_file(tmp_path: Path) -> None:
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    yaml_text += "description_zh: 中文说明：合成的测试运行。\n"
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    zh = render_report(run, "zh")
+    assert '<p class="description">中文说明：合成的测试运行。</p>' in zh
+    assert "Synthetic run for the report tests" not in zh.split("<main>")[0]
+    assert "Synthetic run for the report tests" in render_report(run, "en")
+
+
+def test_no_banner_repeated_and_marginal_costs_in_readable_units(
+    reports: dict[str, Path],
+) -> None:
+    en = reports["en"].read_text(encoding="utf-8")
+    assert "In the solver's words" not in en and en.count("All targets are met.") <= 1
+    assert "bn yuan per EFLOPS" in en or "million yuan per EFLOPS" in en
+    zh = reports["zh"].read_text(encoding="utf-8")
+    assert "亿元/EFLOPS" in zh or "万元/EFLOPS" in zh
+
+
+def test_utilisation_and_cost_by_site_tables(results: xr.Dataset) -> None:
+    from planner.report import tables
+
+    page = tables.utilisation_table(results, "en")
+    assert "How the racks are used" in page and "Occupancy 2025" in page
+    # Served and in service are the run's own numbers.
+    shown = [
+        float(v) for v in re.findall(r'data-value="([\d.e+-]+)" data-var="compute_eflops"', page)
+    ]
+    expected = results["compute_eflops"].sum("rack_class").sel(year=2025).values
+    np.testing.assert_allclose(shown, expected)
+    assert "idle beyond the rules" not in page
+    # A site that serves less than its rules require is flagged.
+    idle = results.copy()
+    idle["served_site_eflops"] = idle["served_site_eflops"] * xr.DataArray(
+        [0.2, 1.0, 1.0], dims="site", coords={"site": idle["site"].values}
+    )
+    flags = tables.idle_flags(idle)
+    assert bool(flags.sel(site="qingyang").all()) and not bool(flags.sel(site="outside").any())
+    assert "idle beyond the rules" in tables.utilisation_table(idle, "en")
+    cost = tables.site_cost_table(results, "zh")
+    assert "为何选址于此" in cost and "亿元/年" in cost and "每EFLOPS在用算力" in cost
+    body = cost.split("<tbody>")[1]
+    rows = [
+        [float(v) for v in re.findall(r'data-value="([\d.e+-]+)"', row)]
+        for row in body.split("</tr>")[:-1]
+    ]
+    assert len(rows) == results.sizes["site"]
+    for row in rows:  # new racks, in service, four groups, total, per EFLOPS
+        assert sum(row[2:6]) == pytest.approx(row[6])
+        assert row[7] == pytest.approx(row[6] / row[1])
+    total = float(results["site_cost_cny"].sel(year=2025).sum())
+    assert sum(row[6] for row in rows) == pytest.approx(total)
+
+
+def test_csv_tables_never_show_minus_zero(tmp_path: Path) -> None:
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    results["racks_new_std"][0, 2, 0] = -0.0
+    results["compute_eflops"][0, 2, 0] = -1e-13
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    for table in (run / "tables").glob("*.csv"):
+        body = table.read_text(encoding="utf-8")
+        assert not re.search(r"(^|,)-0(,|$)", body, re.M), table.name
+        assert "e-13" not in body, table.name
+
+
+def test_messages_name_sites_not_ids() -> None:
+    from planner.cli import _named
+
+    names = {"yrd_demo": "YRD Eco-Green Integration Demonstration Zone cluster", "gansu": "Gansu"}
+    said = _named("Limits the plan presses against: Solar capacity limit at yrd_demo.", names)
+    assert said.endswith("at YRD Eco-Green Integration Demonstration Zone cluster.")
+    assert _named("at yrd_demo_x", names) == "at yrd_demo_x"

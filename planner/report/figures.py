@@ -1218,6 +1218,71 @@ def dispatch_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> 
     return {"data": data, "layout": layout}
 
 
+def dispatch_print_specs(spec: Spec, lang: str, per_page: int = 4) -> list[Spec]:
+    """The dispatch figure for paper: every site's hourly balance, ``per_page`` sites to a
+    figure (a 2 x 2 grid), from the screen figure's own traces (its menu shows one site)."""
+    buttons = spec["layout"]["updatemenus"][0]["buttons"]
+    names = [b["label"] for b in buttons]
+    n_sites = len(names)
+    per_site = len(spec["data"]) // max(n_sites, 1)
+    base_title = spec["layout"]["title"]["text"].split(text.colon(lang))[0]
+    y_title = spec["layout"]["yaxis"]["title"]["text"]
+    x_axis = spec["layout"]["xaxis"]
+    out = []
+    for first in range(0, n_sites, per_page):
+        sites = list(range(first, min(first + per_page, n_sites)))
+        cols, rows = 2, (len(sites) + 1) // 2
+        layout = _layout(
+            f"{base_title} ({first // per_page + 1}/{math.ceil(n_sites / per_page)})",
+            lang,
+            height=150 + 300 * rows,
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"},
+            annotations=[],
+        )
+        layout["margin"] = {"l": 70, "r": 20, "t": 70, "b": 90}
+        data = []
+        for k, i in enumerate(sites):
+            r, c = divmod(k, cols)
+            n = k + 1
+            xkey, xref = _axis_id("x", n)
+            ykey, yref = _axis_id("y", n)
+            x0 = c * 0.53
+            y1 = 1 - r * (1 / rows)
+            y0 = y1 - 1 / rows + 0.12
+            layout[xkey] = {
+                **{key: x_axis[key] for key in ("tickmode", "tickvals", "ticktext", "range")},
+                "domain": [x0, x0 + 0.47],
+                "anchor": yref,
+                "tickfont": {"size": 9},
+            }
+            layout[ykey] = {
+                "domain": [max(y0, 0), y1],
+                "anchor": xref,
+                "title": {"text": y_title if c == 0 else ""},
+            }
+            layout["annotations"].append(
+                {
+                    "text": f"<b>{names[i]}</b>",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": x0,
+                    "y": y1,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                }
+            )
+            for trace in spec["data"][i * per_site : (i + 1) * per_site]:
+                copy = {**trace, "visible": True, "xaxis": xref, "yaxis": yref}
+                copy["showlegend"] = k == 0
+                if "stackgroup" in copy:
+                    copy["stackgroup"] = f"{trace['stackgroup']}{k}"
+                data.append(copy)
+        out.append({"data": data, "layout": layout})
+    return out
+
+
 def dispatch_figure(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> go.Figure:
     """Hourly power balance of one site over the representative days; a menu picks the site.
 
@@ -1254,7 +1319,7 @@ def green_share_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     ok = np.ones_like(values, dtype=bool) if rule is None else values >= rule[None, :] - 1e-9
     colours = np.where(ok, "#2CA02C", "#D62728").astype(object)
     series = [
-        {"name": t("var.green_share", lang), "colour": colours, "values": values * 100},
+        {"name": t("var.green_share", lang), "colour": colours, "values": values},
     ]
     spec = facet_bars(
         title,
@@ -1292,8 +1357,9 @@ def green_share_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
                     "xref": ref,
                     "x": 100 * r,
                     "yref": "y domain",
-                    "y": 0,
-                    "yanchor": "top",
+                    "y": 1,
+                    "yanchor": "bottom",
+                    "xanchor": "left",
                     "showarrow": False,
                     "font": {"size": 11},
                     "bgcolor": "rgba(255,255,255,0.8)",
@@ -1436,7 +1502,8 @@ def flows_sankey_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None)
     layout = _layout(
         title,
         lang,
-        height=max(420, 40 * (len(sites) + len(regions)) + 160),
+        # At most what an A4 landscape page holds (zoomed to 0.9), so print keeps it whole.
+        height=min(max(420, 40 * (len(sites) + len(regions)) + 160), 720),
         annotations=[
             {
                 "text": legend,

@@ -333,6 +333,36 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend.charge": {"en": "Battery charging", "zh": "储能充电"},
     "legend.discharge": {"en": "Battery discharge", "zh": "储能放电"},
     "legend.curtailment": {"en": "Curtailment", "zh": "弃电"},
+    # --- tables: utilisation and cost by site ----------------------------------------
+    "table.util.title": {
+        "en": "How the racks are used, by site",
+        "zh": "各站点机架使用情况",
+    },
+    "table.util.note": {
+        "en": "Compute in service counts racks in use, as MIIT counts them; the demand a "
+        "site serves is its occupied share (上架率). Each site's rules require new racks at "
+        "its minimum occupancy and existing racks at their observed occupancy; a site below "
+        "that is flagged as holding idle capacity.",
+        "zh": "在用算力按工信部口径统计在用机架；站点承接的需求即其已上架部分（上架率）。"
+        "新建机架须达到各站点最低上架率，存量机架按实际上架率计；低于该要求的站点标为存在闲置算力。",
+    },
+    "table.util.in_service": {"en": "In service", "zh": "在用算力"},
+    "table.util.served": {"en": "Served", "zh": "承接需求"},
+    "table.util.idle": {"en": "Not used", "zh": "未使用"},
+    "table.util.rule": {"en": "Occupancy the rules require", "zh": "上架率要求"},
+    "table.util.flag": {"en": "Idle capacity", "zh": "闲置算力"},
+    "table.util.idle_flag": {"en": "idle beyond the rules", "zh": "超出要求的闲置"},
+    "table.cost.title": {
+        "en": "Why these sites: annual cost by site, {year}",
+        "zh": "为何选址于此：各站点年度成本（{year}年）",
+    },
+    "table.cost.new_racks": {"en": "New racks (plan)", "zh": "新建机架（规划期）"},
+    "table.cost.investment": {"en": "Investment", "zh": "投资"},
+    "table.cost.energy": {"en": "Energy", "zh": "能源"},
+    "table.cost.om": {"en": "Operation and maintenance", "zh": "运维"},
+    "table.cost.transfer": {"en": "Data transfer", "zh": "数据传输"},
+    "table.cost.total": {"en": "Total", "zh": "合计"},
+    "table.cost.per_eflops": {"en": "Per EFLOPS in service", "zh": "每EFLOPS在用算力"},
     # --- variables (long names for axes) -------------------------------------------
     "var.racks_new_std": {"en": "New racks", "zh": "新建机架"},
     "var.racks_total_std": {"en": "Racks in use", "zh": "在用机架"},
@@ -663,3 +693,110 @@ def quantity(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
 def money_axis(units: str, lang: str) -> tuple[float, str]:
     """The scale and unit label to plot money in (billion yuan / 亿元)."""
     return MONEY_SCALE[lang], unit("bn" + units, lang)
+
+
+# --- names and messages in the reader's language ------------------------------------------
+
+# Issuers of the sources, by the abbreviation data/sources.csv uses.
+ISSUERS_ZH = {
+    "MIIT": "工业和信息化部",
+    "CAC": "国家互联网信息办公室",
+    "MoE": "教育部",
+    "NHC": "国家卫生健康委员会",
+    "PBoC": "中国人民银行",
+    "SASAC": "国务院国有资产监督管理委员会",
+    "NDRC": "国家发展和改革委员会",
+    "NDA": "国家数据局",
+    "NEA": "国家能源局",
+    "MEE": "生态环境部",
+    "NBS": "国家统计局",
+    "MOHURD": "住房和城乡建设部",
+    "CAICT": "中国信息通信研究院",
+    "SCIO": "国务院新闻办公室",
+    "National Data Administration": "国家数据局",
+    "China Meteorological Administration": "中国气象局",
+    "China Electricity Council": "中国电力企业联合会",
+    "Xinhua": "新华社",
+    "China Daily": "中国日报",
+    "People's Daily": "人民日报",
+    "planner maintainers": "planner 维护者",
+}
+
+_WORD = r"(?<![A-Za-z'])({})(?![A-Za-z'])"
+
+
+def issuer(value: str, lang: str) -> str:
+    """A source's issuer in ``lang``: in Chinese, the agencies' Chinese names."""
+    import re
+
+    if lang != "zh" or not value:
+        return value
+    names = sorted(ISSUERS_ZH, key=len, reverse=True)
+    pattern = re.compile(_WORD.format("|".join(re.escape(n) for n in names)))
+    out = pattern.sub(lambda m: ISSUERS_ZH[m.group(1)], value)
+    return out.replace("; ", "、").replace(" via ", "，经").replace(" and ", "和")
+
+
+def document(value: str, lang: str) -> str:
+    """A source's title in ``lang``: a Chinese title with an English gloss in brackets
+    ("算力基础设施高质量发展行动计划 (Action Plan ...)") keeps only the Chinese in Chinese."""
+    import re
+
+    if lang != "zh" or not value:
+        return value
+    match = re.fullmatch(r"(.*[\u4e00-\u9fff].*?)\s*\(([^()]*)\)\s*", value)
+    if match and re.match(r"[^A-Za-z]*[\u4e00-\u9fff]", match.group(1)):
+        return match.group(1).strip()
+    return value
+
+
+SOLVER_MESSAGES_ZH = {
+    "Optimal": "已求得最优解",
+    "Optimal (gap closed at the root: LP relaxation bound and rounded incumbent)": (
+        "已求得最优解（在根节点闭合间隙：线性松弛下界与取整后的可行解）"
+    ),
+    "Time limit reached at the root: the rounded incumbent and the LP bound": (
+        "在根节点达到时间上限：取整后的可行解与线性松弛下界"
+    ),
+    "Time limit reached": "达到时间上限",
+    "Infeasible": "不可行",
+    "Model is infeasible": "模型不可行",
+    "Primal infeasible or unbounded": "原问题不可行或无界",
+}
+
+
+def solver_message(message: str, lang: str) -> str:
+    """HiGHS's own words, in Chinese when the message is a known one."""
+    if lang != "zh" or not message:
+        return message
+    return SOLVER_MESSAGES_ZH.get(str(message).strip(), str(message))
+
+
+def time_slices(line: str, lang: str) -> str:
+    """The run's time-slice line ("8 representative days (tsam 4.1.1, hierarchical,
+    medoid, means preserved); weighted RMSE 0.2092", or "full year") in ``lang``."""
+    import re
+
+    if lang != "zh" or not line:
+        return line
+    if line.strip() == "full year":
+        return "全年8760小时"
+    match = re.match(
+        r"(\d+) representative days \((tsam [^,)]+)((?:, [^,)]+)*)\)(?:; weighted RMSE ([\d.]+))?",
+        line,
+    )
+    if not match:
+        return line
+    words = {
+        "hierarchical": "层次聚类",
+        "medoid": "中心点代表日",
+        "means preserved": "保持均值",
+        "k_means": "k均值聚类",
+        "k_medoids": "k中心点聚类",
+    }
+    extra = [w.strip() for w in (match.group(3) or "").split(",") if w.strip()]
+    detail = "，".join([match.group(2), *(words.get(w, w) for w in extra)])
+    out = f"{match.group(1)}个典型日（{detail}）"
+    if match.group(4):
+        out += f"；加权均方根误差 {match.group(4)}"
+    return out
