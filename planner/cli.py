@@ -121,6 +121,37 @@ def main(verbose: bool) -> None:
     )
 
 
+RUN_NAME_MAX_CHARS = 120
+
+
+def run_name(scenario: str, overrides: tuple[str, ...] | list[str]) -> str:
+    """The name of a run: its scenario, and for a what-if run a readable tag of what was set.
+
+    ``national_2025`` with ``--set carbon_price_cny_per_tco2=200`` is
+    ``national_2025--carbon_price_cny_per_tco2=200``; several settings are joined by
+    ``--`` in the order given. The tag is file-safe (letters, digits, ``_ - . =``; any other
+    character becomes ``_``); a tag too long for a file name keeps its start and a short
+    hash of the whole. ``--set scenario=NAME`` names the run itself and is no tag.
+    """
+    import hashlib
+    import re
+
+    parts = []
+    for item in overrides:
+        key, _sep, value = str(item).partition("=")
+        key, value = key.strip(), value.strip()
+        if key == "scenario":
+            continue
+        parts.append(re.sub(r"[^\w.=-]+", "_", f"{key}={value}", flags=re.ASCII).strip("_"))
+    if not parts:
+        return scenario
+    name = "--".join([scenario, *parts])
+    if len(name) > RUN_NAME_MAX_CHARS:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[: RUN_NAME_MAX_CHARS - 10].rstrip('-_.=')}--{digest}"
+    return name
+
+
 def _solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -178,16 +209,18 @@ def _solve_and_write(
     solver_log: bool | None,
 ) -> tuple[Path | None, Run]:
     from planner.model_file import load_model
-    from planner.outputs import check_run_out, check_writable
+    from planner.outputs import check_run_out, check_writable, is_run_folder
     from planner.run import run_model
 
     days = _parse_hours(hours)
     # Before solving: a folder planner will not replace, or cannot write, is refused now.
     model, data_dir = load_model(model_path, list(overrides))
-    target = out_dir or Path("runs") / model.scenario
+    # A what-if run (--set) gets its own folder: it never replaces the scenario's own run.
+    target = out_dir or Path("runs") / run_name(model.scenario, overrides)
     keep = [model_path, data_dir]
     check_run_out(target, force=force, keep=keep)
     check_writable(target)
+    replacing = is_run_folder(target)
     with console.status("starting") as status:
         run = run_model(
             model_path,
@@ -205,6 +238,12 @@ def _solve_and_write(
     _print_summary(run.summary, path, _display_names(run.results))
     if path != target.resolve():
         _say_kept(target, path, run)
+    elif replacing:
+        out.print(
+            f"  (this replaced the earlier run in {target}; give --out DIR, or a --set, to "
+            "keep runs apart)",
+            markup=False,
+        )
     return path, run
 
 
@@ -340,8 +379,10 @@ def plan(
     from planner.report.page import safe_stem, write_report
 
     scenario = load_model(model, list(overrides))[0].scenario
-    report_path = Path("reports") / f"{safe_stem(scenario)}.html"
+    name = out_dir.name if out_dir is not None else run_name(scenario, overrides)
+    report_path = Path("reports") / f"{safe_stem(name)}.html"
     check_report_out(report_path)  # a file planner did not write is refused before solving
+    replacing = report_path.is_file()
     path, run = _solve_and_write(
         model, overrides, out_dir, force, hours, time_limit, gap, threads, solver_log
     )
@@ -349,7 +390,8 @@ def plan(
         sys.exit(EXIT_NOT_SOLVED)
     # The run is still in memory: the report need not read the folder back.
     write_report(path, report_path, lang=lang, results=run.results, summary=run.summary)
-    out.print(f"  report: {report_path}", markup=False)
+    said = " (replaced the earlier report of this run)" if replacing else ""
+    out.print(f"  report: {report_path}{said}", markup=False)
 
 
 @main.command()

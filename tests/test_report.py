@@ -197,20 +197,6 @@ def test_figures_tolerate_optional_variables(results: xr.Dataset) -> None:
     assert len(empty.data) == 0 and empty.layout.annotations
 
 
-def test_sweep_extension_point(run_dir: Path, tmp_path: Path) -> None:
-    sweep = xr.Dataset(
-        {
-            "objective_cny": ("point", [2.0e11, 2.2e11, 2.6e11]),
-            "emissions_tco2": ("point", [9.0e7, 7.5e7, 6.0e7]),
-        },
-        coords={"point": ["carbon 0", "carbon 100", "carbon 200"]},
-    )
-    fig = F.sweep_figure(sweep, "zh")
-    assert len(fig.data) == 1 and CJK.search(fig.layout.title.text)
-    out = write_report(run_dir, tmp_path / "sweep.html", "en", sweep=sweep)
-    assert 'id="sweep"' in out.read_text(encoding="utf-8")
-
-
 def test_strings_table_is_bilingual() -> None:
     for key, entry in text.STRINGS.items():
         assert set(entry) == {"en", "zh"}, key
@@ -584,45 +570,122 @@ def test_report_renders_offline_in_chromium(
 
 
 def _two_key_sweep():
-    import numpy as np
-    import xarray as xr
-
     prices = [0.0, 100.0, 200.0, 0.0, 100.0, 200.0]
     shares = [0.35, 0.35, 0.35, 0.40, 0.40, 0.40]
     cost = [400e9 + 1e8 * p + 5e10 * (s - 0.35) for p, s in zip(prices, shares, strict=True)]
+    em = np.array([[80e6 - 1e4 * p, 79e6 - 1e4 * p] for p in prices])
     return xr.Dataset(
         {
             "objective_cny": ("case", cost),
-            "emissions_tco2": ("case", [80e6 - 1e4 * p for p in prices]),
+            "emissions_tco2": (("case", "year"), em),
+            "total_eflops": (("case", "year"), np.full((6, 2), 306.0)),
+            "shortfall_intelligent_share": (("case", "year"), [[0, 0]] * 3 + [[0, 9.2]] * 3),
             "failed": ("case", np.zeros(6, bool)),
+            "status": ("case", np.array(["optimal"] * 6)),
         },
         coords={
-            "case": [f"c{i}" for i in range(6)],
+            "case": [f"{i:04d}-abcdef{i:02d}" for i in range(6)],
+            "year": [2024, 2025],
             "carbon_price_cny_per_tco2": ("case", prices),
             "target.intelligent_share.2025": ("case", shares),
         },
+        # The model as given: no carbon price, the 35 % share (its 4th case is the base
+        # here when the price is 100: the base case need not be the first).
+        attrs={"mode": "product", "base_values": json.dumps(
+            {"carbon_price_cny_per_tco2": 100, "target.intelligent_share.2025": 0.35})},
+    )  # fmt: skip
+
+
+def _frontier():
+    fracs = [0.0, 1 / 3, 2 / 3, 1.0]
+    em = np.array([[62e6, 61e6], [64e6, 63e6], [65e6, 64e6], [67e6, 66e6]])
+    return xr.Dataset(
+        {
+            "objective_cny": ("case", [409e9, 405.9e9, 405.2e9, 405e9]),
+            "emissions_tco2": (("case", "year"), em),
+            "total_eflops": (("case", "year"), np.full((4, 2), 306.0)),
+            "failed": ("case", np.zeros(4, bool)),
+            "status": ("case", np.array(["optimal"] * 4)),
+        },
+        coords={
+            "case": [f"{i:04d}-hash{i}" for i in range(4)],
+            "year": [2024, 2025],
+            "carbon_cap_tco2.2024": ("case", em[:, 0]),
+            "carbon_cap_tco2.2025": ("case", em[:, 1]),
+            "cap_frac": ("case", fracs),
+        },
+        attrs={"mode": "pareto"},
     )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_sweep_views(lang: str) -> None:
-    from planner.report import figures as F
+    from planner.report import sweep_views as SV
 
     sweep = _two_key_sweep()
-    assert F.varied_keys(sweep) == ["carbon_price_cny_per_tco2", "target.intelligent_share.2025"]
-    lines = F.sweep_lines_figure(sweep, lang)
+    assert SV.varied_keys(sweep) == ["carbon_price_cny_per_tco2", "target.intelligent_share.2025"]
+    assert SV.base_case(sweep) == 1  # the model's own values, not silently case 0
+    views = dict(SV.view_specs(sweep, lang))
+    assert set(views) == {"sweep", "sweep_lines", "sweep_tornado", "sweep_heatmap"}
+    lines = F.to_figure(views["sweep_lines"])
     assert len(lines.data) == 2  # one line per intelligent-share value
+    heat = F.to_figure(views["sweep_heatmap"])
     scale = 1e9 if lang == "en" else 1e8  # billion yuan / 亿元
-    heat = F.sweep_heatmap_figure(sweep, lang)
-    # Row: share 0.40, column: price 200.
-    assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)
-    tornado = F.sweep_tornado_figure(sweep, lang)
-    spans = {bar_y: None for bar_y in tornado.data[0].y}
-    assert set(spans) == {"carbon_price_cny_per_tco2", "target.intelligent_share.2025"}
-    # The carbon price moves the cost by 20 bn CNY from the first case, the share by 2.5.
+    assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)  # share 40 %, price 200
+    # Readable labels from the keys' own names and units, in the reader's language.
+    names = {
+        "en": ("Carbon price (yuan per t CO₂)", "Intelligent share target 2025 (%)"),
+        "zh": ("碳价（元/吨二氧化碳）", "2025年智能算力占比目标（%）"),
+    }[lang]
+    assert heat.layout.xaxis.title.text == names[0] and heat.layout.yaxis.title.text == names[1]
+    assert heat.data[0].y == (("35 %", "40 %") if lang == "en" else ("35%", "40%"))
+    tornado = F.to_figure(views["sweep_tornado"])
     high = dict(zip(tornado.data[1].y, tornado.data[1].x, strict=True))
-    assert high["carbon_price_cny_per_tco2"] == pytest.approx(2e10 / scale)
-    assert high["target.intelligent_share.2025"] == pytest.approx(2.5e9 / scale)
+    price = {"en": "Carbon price", "zh": "碳价"}[lang]
+    assert high[price] == pytest.approx(1e10 / scale)  # from 100 to 200: +10 bn yuan
+    scatter = F.to_figure(views["sweep"])
+    # The year each axis counts; points by their row in the case table, never a hash.
+    assert (
+        "2025" in scatter.layout.xaxis.title.text and "2024–2025" in scatter.layout.yaxis.title.text
+    )
+    assert sorted(scatter.data[0].text) == ["1", "2", "3", "4", "5", "6"]
+    assert not any("abcdef" in str(t) for t in scatter.data[0].text)
+    table = SV.case_table(sweep, lang)
+    assert table.count("<tr>") == 7 and "abcdef" not in table
+    base_badge = {"en": "base case", "zh": "基准情景"}[lang]
+    rows = table.split("<tbody>")[1].split("</tr>")
+    assert base_badge in rows[1] and base_badge not in rows[0]
+    assert {"en": "short", "zh": "未达成"}[lang] in rows[4]  # the 40 % share falls short
+    assert "+10" in rows[2] or "+100" in rows[2]  # cost against the base case
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_frontier_views(lang: str) -> None:
+    from planner.report import sweep_views as SV
+
+    frontier = _frontier()
+    assert SV.is_frontier(frontier) and SV.base_case(frontier) == 3  # the least-cost end
+    views = SV.view_specs(frontier, lang)
+    assert [v for v, _spec in views] == ["frontier"]  # no tornado, heat map or lone dots
+    fig = F.to_figure(views[0][1])
+    assert {"en": "2024–2025 in total", "zh": "2024–2025年累计"}[
+        lang
+    ] in fig.layout.xaxis.title.text
+    assert fig.data[0].mode == "lines+markers+text"
+    table = SV.case_table(frontier, lang)
+    assert {"en": "least-cost end", "zh": "最低成本端"}[lang] in table
+    assert {"en": "least-carbon end", "zh": "最低碳端"}[lang] in table
+    # The least-carbon end cuts 10 Mt over the two years for 4 bn yuan: 400 yuan a tonne.
+    assert 'data-value="400.0"' in table
+
+
+def test_sweep_report_puts_the_sweep_first(run_dir: Path, tmp_path: Path) -> None:
+    page = render_report(run_dir, "en", sweep=_two_key_sweep())
+    assert page.index('id="sweep"') < page.index('id="summary"')
+    assert "a what-if sweep of 6 cases" in page and "What-if sweep" in page
+    page = render_report(run_dir, "zh", sweep=_frontier())
+    assert page.index('id="sweep"') < page.index('id="summary"')
+    assert "成本—碳排放前沿" in page and "情景分析" not in page
 
 
 def test_run_folder_gets_the_usual_permissions(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ th { background: var(--bg); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th.num { white-space: normal; }
 .badge { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 8px;
-  margin-left: 6px; color: #fff; }
+  margin-left: 6px; color: #fff; white-space: nowrap; }
 .badge.met { background: var(--ok); } .badge.short { background: var(--bad); }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 14px 0; }
 .kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
@@ -834,16 +834,37 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
 # --- page -------------------------------------------------------------------------------------
 
 
-def _sweep_figures(sweep: xr.Dataset, lang: str) -> list[tuple[str, F.Spec]]:
-    """The sweep views that fit this sweep: frontier always, the rest when keys vary."""
-    figures = [("sweep", F.sweep_spec(sweep, lang))]
-    keys = F.varied_keys(sweep)
-    if keys:
-        figures.append(("sweep_lines", F.sweep_lines_spec(sweep, lang)))
-        figures.append(("sweep_tornado", F.sweep_tornado_spec(sweep, lang)))
-    if len(keys) >= 2:
-        figures.append(("sweep_heatmap", F.sweep_heatmap_spec(sweep, lang)))
-    return figures
+def _sweep_section(sweep: xr.Dataset, lang: str) -> str:
+    """The sweep's (or frontier's) own views and its case table, first in its report."""
+    from planner.report import sweep_views as SV
+
+    kind = "frontier" if SV.is_frontier(sweep) else "sweep"
+    figures = SV.view_specs(sweep, lang)
+    parts = [f'<section id="sweep"><h2>{_esc(t("section." + kind, lang))}</h2>']
+    parts.append(f'<p class="intro">{_esc(t("intro." + kind, lang))}</p>')
+    parts.append(_figure_html(*figures[0]))
+    parts.append(SV.case_table(sweep, lang))
+    parts.extend(_figure_html(fig_id, spec) for fig_id, spec in figures[1:])
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _whatif(run_dir: Path, summary: dict[str, Any], lang: str) -> str:
+    """What a what-if run set, read from its folder's name (``<scenario>--<key>=<value>``)."""
+    scenario = str(summary.get("scenario", ""))
+    name = Path(run_dir).name
+    if not scenario or not name.startswith(f"{scenario}--"):
+        return ""
+    from planner.report import sweep_views as SV
+
+    shown = []
+    for part in name[len(scenario) + 2 :].split("--"):
+        key, sep, value = part.partition("=")
+        if not sep:
+            continue
+        label = SV.key_label(key, lang)
+        shown.append(f"{label}{text.colon(lang)}{SV.value_text(key, value, lang)}")
+    return ("；" if lang == "zh" else "; ").join(shown)
 
 
 def _generated_at() -> str:
@@ -894,9 +915,9 @@ def render_report(
             extra = SECTION_TABLES[section](ds, lang) if section in SECTION_TABLES else ""
             sections.append(_section(section, figs[section], lang, extra))
             shown.append(section)
-    if sweep is not None:
-        sections.append(_section("sweep", _sweep_figures(sweep, lang), lang))
-        shown.append("sweep")
+    if sweep is not None:  # first: what the folder is about; the base case follows
+        sections.insert(0, _sweep_section(sweep, lang))
+        shown.insert(0, "sweep")
     sections.append(_appendix(ds, summary, model_yaml, lang))
     shown.append("appendix")
 
@@ -907,14 +928,27 @@ def render_report(
         .replace("ZOOM", str(PRINT_ZOOM))
     )
     script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG))
-    toc = "".join(f'<a href="#{s}">{_esc(t("section." + s, lang))}</a>' for s in shown)
+
+    def toc_name(section: str) -> str:
+        if section == "sweep" and sweep is not None:
+            from planner.report import sweep_views as SV
+
+            return t("section.frontier" if SV.is_frontier(sweep) else "section.sweep", lang)
+        return t("section." + section, lang)
+
+    toc = "".join(f'<a href="#{s}">{_esc(toc_name(s))}</a>' for s in shown)
     scenario = summary.get("scenario", "")
     generated = _generated_at()
-    header = [
-        ("report.scenario", scenario),
-        ("summary.status", _status(summary, lang)),
-        ("report.generated", generated),
-    ]
+    header = [("report.scenario", scenario)]
+    if sweep is not None:
+        from planner.report import sweep_views as SV
+
+        kind = "report.kind_frontier" if SV.is_frontier(sweep) else "report.kind_sweep"
+        header.append(("report.kind", t(kind, lang, n=sweep.sizes["case"])))
+    whatif = _whatif(run_dir, summary, lang)
+    if whatif:
+        header.append(("report.whatif", whatif))
+    header += [("summary.status", _status(summary, lang)), ("report.generated", generated)]
     description = _description(summary, model_yaml, lang)
     html_lang = "zh-CN" if lang == "zh" else "en"
     title = f"{t('report.title', lang)} · {scenario}"
@@ -979,7 +1013,7 @@ def _plotly_js() -> str:
 
 def safe_stem(name: str) -> str:
     """A file-name-safe version of a scenario name."""
-    stem = re.sub(r"[^\w.-]+", "_", str(name)).strip("._")
+    stem = re.sub(r"[^\w.=-]+", "_", str(name)).strip("._=")
     return stem or "report"
 
 

@@ -304,19 +304,75 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Annual cost by hub: not in this run (solved by an earlier version of planner)",
         "zh": "各枢纽年度成本：本次运行未记录（由较早版本的 planner 求解）",
     },
-    "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
+    "fig.sweep.title": {
+        "en": "Cost and emissions of each case",
+        "zh": "各情景的成本与排放",
+    },
+    "fig.frontier.title": {
+        "en": "Cost-carbon frontier: least cost for each emission cap",
+        "zh": "成本—碳排放前沿：各排放上限下的最低成本",
+    },
     "fig.sweep_lines.title": {
-        "en": "Cost as the varied option moves",
-        "zh": "成本随情景参数的变化",
+        "en": "Discounted total cost as the {option} moves",
+        "zh": "折现总成本随{option}的变化",
     },
     "fig.sweep_heatmap.title": {
-        "en": "Cost over the grid of varied options",
-        "zh": "情景参数组合下的成本",
+        "en": "Discounted total cost, {years}, over the grid of varied options",
+        "zh": "各参数组合下的折现总成本（{years}）",
     },
     "fig.sweep_tornado.title": {
-        "en": "Sensitivity: cost change from the first case, one option at a time",
-        "zh": "敏感性：逐项改变参数时相对首个情景的成本变化",
+        "en": "Sensitivity: cost change from the base case ({base}), one option at a time",
+        "zh": "敏感性：逐项改变参数时相对基准情景（{base}）的成本变化",
     },
+    "section.frontier": {"en": "Cost-carbon frontier", "zh": "成本—碳排放前沿"},
+    "intro.sweep": {
+        "en": "Each case is the model solved again with the values shown; the rest of the "
+        "report shows the base case in full.",
+        "zh": "每个情景均以所列参数值重新求解模型；本报告其余部分完整展示基准情景。",
+    },
+    "intro.frontier": {
+        "en": "The least-cost plan under a cap on emissions in every plan year, from the "
+        "least-carbon end (a carbon price high enough that spending more buys no further "
+        "cut) to the least-cost end (no binding cap); the rest of the report shows the "
+        "least-cost end in full.",
+        "zh": "在每个规划年度设定排放上限时的最低成本方案：从最低碳端（碳价高到再多投入也无法"
+        "继续减排）到最低成本端（上限不起作用）；本报告其余部分完整展示最低成本端。",
+    },
+    "sweep.cases": {"en": "Cases", "zh": "情景"},
+    "sweep.case": {"en": "Case {n}", "zh": "情景{n}"},
+    "sweep.base": {"en": "base case", "zh": "基准情景"},
+    "sweep.least_cost": {"en": "least-cost end", "zh": "最低成本端"},
+    "sweep.least_carbon": {"en": "least-carbon end", "zh": "最低碳端"},
+    "sweep.point": {"en": "{share} of the way", "zh": "两端之间{share}处"},
+    "sweep.targets": {"en": "Targets", "zh": "目标"},
+    "sweep.point_col": {"en": "Point on the frontier", "zh": "前沿上的点"},
+    "sweep.table": {"en": "The cases", "zh": "情景一览"},
+    "sweep.cost_axis": {"en": "Discounted total cost, {years}", "zh": "折现总成本（{years}）"},
+    "sweep.emissions_year": {"en": "Emissions in {year}", "zh": "{year}碳排放"},
+    "sweep.emissions_total": {"en": "Emissions, {years} in total", "zh": "{years}累计碳排放"},
+    "sweep.delta_cost": {"en": "Cost against the base case", "zh": "成本较基准情景"},
+    "sweep.delta_emissions": {"en": "Emissions against the base case", "zh": "排放较基准情景"},
+    "sweep.per_tonne": {
+        "en": "Average cost of a tonne cut, against the least-cost end",
+        "zh": "较最低成本端每减排1吨的平均成本",
+    },
+    "sweep.base_note": {
+        "en": "Changes are against the base case: {base}.",
+        "zh": "变化量均相对于基准情景：{base}。",
+    },
+    "sweep.no_base": {
+        "en": "No case has the model's own values, so no change against a base case is shown; "
+        "the rest of the report shows the first solved case.",
+        "zh": "没有情景采用模型本身的参数值，因此不列出相对基准情景的变化；"
+        "本报告其余部分展示第一个已求解的情景。",
+    },
+    "report.kind": {"en": "Report of", "zh": "报告类型"},
+    "report.kind_sweep": {"en": "a what-if sweep of {n} cases", "zh": "{n}个情景的情景分析"},
+    "report.kind_frontier": {
+        "en": "a cost-carbon frontier of {n} points",
+        "zh": "含{n}个点的成本—碳排放前沿",
+    },
+    "report.whatif": {"en": "What was set", "zh": "调整的参数"},
     "legend.tornado_low": {"en": "lowest", "zh": "最低"},
     "legend.tornado_high": {"en": "highest", "zh": "最高"},
     "axis.cost_change": {"en": "Change in discounted cost", "zh": "折现总成本变化"},
