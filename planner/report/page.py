@@ -921,14 +921,6 @@ def render_report(
     sections.append(_appendix(ds, summary, model_yaml, lang))
     shown.append("appendix")
 
-    font = F.FONT_ZH if lang == "zh" else F.FONT_EN
-    css = (
-        CSS.replace("FONT", font)
-        .replace("SCREENpx", f"{SCREEN_WIDTH_PX}px")
-        .replace("ZOOM", str(PRINT_ZOOM))
-    )
-    script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG))
-
     def toc_name(section: str) -> str:
         if section == "sweep" and sweep is not None:
             from planner.report import sweep_views as SV
@@ -936,7 +928,6 @@ def render_report(
             return t("section.frontier" if SV.is_frontier(sweep) else "section.sweep", lang)
         return t("section." + section, lang)
 
-    toc = "".join(f'<a href="#{s}">{_esc(toc_name(s))}</a>' for s in shown)
     scenario = summary.get("scenario", "")
     generated = _generated_at()
     header = [("report.scenario", scenario)]
@@ -949,16 +940,61 @@ def render_report(
     if whatif:
         header.append(("report.whatif", whatif))
     header += [("summary.status", _status(summary, lang)), ("report.generated", generated)]
-    description = _description(summary, model_yaml, lang)
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    title = f"{t('report.title', lang)} · {scenario}"
-    version = (summary.get("versions") or {}).get("planner", "")
     # The scenario is a name (a file name): not for translation.
-    dl = "".join(
-        f"<dt>{_esc(t(k, lang))}</dt>"
-        f"<dd{NO_TRANSLATE if k == 'report.scenario' else ''}>{_esc(v)}</dd>"
-        for k, v in header
+    return page_html(
+        lang=lang,
+        title=f"{t('report.title', lang)} · {scenario}",
+        heading=t("report.title", lang),
+        subtitle=t("report.subtitle", lang),
+        header=[(t(k, lang), v, k == "report.scenario") for k, v in header],
+        description=_description(summary, model_yaml, lang),
+        toc=[(s, toc_name(s)) for s in shown],
+        sections=sections,
+        version=(summary.get("versions") or {}).get("planner", ""),
+        generated=generated,
     )
+
+
+def page_html(
+    *,
+    lang: str,
+    title: str,
+    heading: str,
+    subtitle: str,
+    header: list[tuple[str, str, bool]],
+    description: str,
+    toc: list[tuple[str, str]],
+    sections: list[str],
+    version: str,
+    generated: str,
+) -> str:
+    """One self-contained report page around its ``sections`` (HTML): the style, plotly.js
+    inlined, the header, the table of contents and the script that draws the figures.
+
+    Parameters
+    ----------
+    header
+        ``(label, value, is_name)`` rows of the header; a name (a scenario, a folder) is
+        marked not for translation.
+    toc
+        ``(section id, title)`` of the sections, in order.
+    version, generated
+        The planner version (in the generator tag that marks the file as planner's) and
+        when the page is made.
+    """
+    font = F.FONT_ZH if lang == "zh" else F.FONT_EN
+    css = (
+        CSS.replace("FONT", font)
+        .replace("SCREENpx", f"{SCREEN_WIDTH_PX}px")
+        .replace("ZOOM", str(PRINT_ZOOM))
+    )
+    script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG))
+    dl = "".join(
+        f"<dt>{_esc(k)}</dt><dd{NO_TRANSLATE if is_name else ''}>{_esc(v)}</dd>"
+        for k, v, is_name in header
+    )
+    nav = "".join(f'<a href="#{_esc(i)}">{_esc(name)}</a>' for i, name in toc)
+    html_lang = "zh-CN" if lang == "zh" else "en"
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
@@ -972,12 +1008,12 @@ def render_report(
 </head>
 <body>
 <header class="top">
-<h1>{_esc(t("report.title", lang))}</h1>
-<p class="subtitle">{_esc(t("report.subtitle", lang))}</p>
+<h1>{_esc(heading)}</h1>
+<p class="subtitle">{_esc(subtitle)}</p>
 <dl>{dl}</dl>
 {f'<p class="description">{_esc(description)}</p>' if description else ""}
 </header>
-<nav class="toc">{toc}</nav>
+<nav class="toc">{nav}</nav>
 <main>
 {chr(10).join(sections)}
 </main>
@@ -1052,6 +1088,15 @@ def write_report(
         ``out_file``.
     """
     page = render_report(Path(run_dir), lang, sweep=sweep, results=results, summary=summary)
+    return write_page(page, out_file)
+
+
+def write_page(page: str, out_file: Path) -> Path:
+    """Write the HTML ``page`` to ``out_file`` atomically and return its path.
+
+    The page goes to a temporary file in the same folder (made if needed) that replaces
+    ``out_file`` in one rename, so a reader never sees a half-written report.
+    """
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=out_file.parent)
