@@ -86,6 +86,7 @@ class _LazyGroup(click.Group):
 
     lazy_commands: ClassVar[dict[str, tuple[str, str, bool]]] = {
         "report": ("planner.report.cli", "report_command", True),
+        "compare": ("planner.report.compare", "compare_command", True),
         "sweep": ("planner.sweep_cli", "sweep_command", False),
         "pareto": ("planner.sweep_cli", "pareto_command", False),
     }

@@ -44,7 +44,7 @@ ALLOWED_EN = {
 # English words of the visible text outside translate="no" (names, the model file).
 CHECKS = """<script>
 window.addEventListener('load', function () { setTimeout(function () {
-  var out = {overlaps: {}, words: {}, figures: 0};
+  var out = {overlaps: {}, words: {}, texts: {}, figures: 0};
   function visible(el) {
     var r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && (el.textContent || '').trim() !== '';
@@ -56,6 +56,7 @@ window.addEventListener('load', function () { setTimeout(function () {
     var texts = Array.prototype.filter.call(fig.querySelectorAll('svg text'), function (t) {
       return !t.closest('.hoverlayer') && visible(t);
     });
+    out.texts[id] = texts.length;
     var boxes = texts.map(function (t) { return [t.getBoundingClientRect(), t.textContent]; });
     var hits = [];
     for (var i = 0; i < boxes.length; i++) {
@@ -123,13 +124,17 @@ _CHECKED: dict[Path, dict] = {}
 def _checked(chromium: str, page: Path, tmp_path: Path) -> dict:
     """What CHECKS found in ``page`` (one Chromium run per page, kept for the module)."""
     if page not in _CHECKED:
-        _CHECKED[page] = _run_checks(chromium, page, tmp_path)
+        _CHECKED[page] = run_checks(chromium, page, tmp_path)
     return _CHECKED[page]
 
 
-def _run_checks(chromium: str, page: Path, tmp_path: Path) -> dict:
+def run_checks(
+    chromium: str, page: Path, tmp_path: Path, named: tuple[str, ...] = NAMED_CHARTS
+) -> dict:
+    """What CHECKS found in ``page`` at 1400 px: overlapping labels and the number of
+    visible labels of each of the ``named`` figures, the visible words outside names."""
     html = page.read_text(encoding="utf-8")
-    probe = CHECKS.replace("NAMED", json.dumps(list(NAMED_CHARTS)))
+    probe = CHECKS.replace("NAMED", json.dumps(list(named)))
     probed = tmp_path / f"checked_{page.name}"
     probed.write_text(html.replace("<head>", "<head>\n" + probe, 1), encoding="utf-8")
     args = _chromium_args(chromium, tmp_path / f"profile_{page.stem}")
