@@ -29,6 +29,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class Built:
+    """A built Pyomo model and its compiled HiGHS instance, kept to solve the next case on
+    (:class:`planner.session.Session`)."""
+
+    m: Any  # pyomo ConcreteModel
+    handle: Any  # planner.solve.highs.CompiledModel
+
+
+@dataclass
 class Run:
     """A solved model: its results Dataset, summary and resolved model file."""
 
@@ -36,6 +45,8 @@ class Run:
     results: xr.Dataset
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    # The model and solver it was solved on, when the solve was asked to keep them.
+    built: Built | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_plan(self) -> bool:
@@ -110,22 +121,32 @@ def solve_model(
     on_step: Callable[[str], None] | None = None,
     t_start: float | None = None,
     sliced: xr.Dataset | None = None,
+    built: Built | None = None,
+    design_hint: dict[tuple[str, Any], float] | None = None,
 ) -> Run:
     """Solve an already parsed model file against a data directory.
 
     ``sliced`` skips loading: the time-sliced inputs of this model, already prepared
-    (sweeps keep them per worker and apply each case's settings).
+    (:class:`planner.session.Session` keeps them and applies each case's settings);
+    ``design_hint`` is then the full-year trust region's centre, if any. ``built`` is the
+    model and solver of an earlier case of the same shape: this case's numbers are set
+    on it (:func:`planner.formulation.case.apply_case`) instead of building and
+    compiling; should they not fit, the model is built afresh. When ``sliced`` is given
+    the returned run keeps its model and solver in ``run.built``.
     """
     from planner.formulation.build import FormulationOptions, build_model
+    from planner.formulation.case import apply_case
     from planner.inputs.load import load_inputs
     from planner.inputs.timeslices import select_timesteps
     from planner.results.extract import extract_solution
     from planner.solve import marginal_costs, solve
+    from planner.solve.highs import ShapeChanged
 
     step = on_step or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = t_start if t_start is not None else time.perf_counter()
-    hint = None
+    hint = design_hint
+    keep = sliced is not None
     if sliced is None:
         inputs = load_inputs(model, data_dir)
         sliced = select_timesteps(inputs, model.time.representative_days)
@@ -139,10 +160,21 @@ def solve_model(
         timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
 
-    step(f"building the model ({sliced.sizes['timestep']} timesteps)")
-    m = build_model(sliced, FormulationOptions.from_model_file(model))
+    compiled = None
+    if built is not None:
+        step("setting the case's numbers on the model already built")
+        try:
+            built.handle.update(apply_case(built.m, sliced))
+            m, compiled = built.m, built.handle
+            timings["case_update"] = time.perf_counter() - t1
+        except ShapeChanged as exc:
+            log.info("the built model does not fit this case (%s): building afresh", exc)
+            built = None
+    if built is None:
+        step(f"building the model ({sliced.sizes['timestep']} timesteps)")
+        m = build_model(sliced, FormulationOptions.from_model_file(model))
+        timings["build"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    timings["build"] = t2 - t1
 
     step("solving with HiGHS")
     solver_log: bool | Callable[[str], None] = model.solver.log
@@ -154,8 +186,9 @@ def solve_model(
         mip_gap=model.solver.mip_gap,
         threads=model.solver.threads,
         log=solver_log,
-        design_hint=hint,
+        design_hint=hint if compiled is None else None,
         on_step=step,
+        compiled=compiled,
     )
     t3 = time.perf_counter()
     timings["solve"] = t3 - t2
@@ -173,7 +206,8 @@ def solve_model(
 
     results = assemble_results(sliced, solution)
     summary = summarise(results, model, result, marginals, timings)
-    return Run(model=model, results=results, summary=summary, timings_s=timings)
+    kept = Built(m, result.handle) if keep and result.handle is not None else None
+    return Run(model=model, results=results, summary=summary, timings_s=timings, built=kept)
 
 
 # Representative days of the coarse solve that places the build decisions before a

@@ -74,6 +74,7 @@ from planner.model_file import (
 )
 from planner.outputs import SWEEP_FORMAT, check_sweep_out
 from planner.results.summary import has_plan
+from planner.session import Session, data_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -331,92 +332,21 @@ class CaseTask:
 
 CaseFn = Callable[[CaseTask], dict[str, Any]]
 
-# Per worker process: sliced inputs keyed by (data folder, its fingerprint, years, days).
-_INPUT_CACHE: dict[tuple, xr.Dataset] = {}
-_INPUT_CACHE_MAX = 4
-
-
-def data_fingerprint(data_dir: Path | str) -> str:
-    """sha256 over the input files of a data folder (what a cached input depends on)."""
-    from planner.inputs.load import input_hashes
-
-    return hashlib.sha256(
-        json.dumps(input_hashes(Path(data_dir)), sort_keys=True).encode("utf-8")
-    ).hexdigest()
-
-
-def _neutral(model: ModelFile) -> ModelFile:
-    """The model without the settings that only rescale or re-target the inputs.
-
-    Its sliced inputs are shared by every case of a sweep that varies only those settings;
-    :func:`planner.inputs.load.apply_model` then applies each case's own.
-    """
-    return model.model_copy(
-        update={
-            "target": model.target.model_copy(
-                update={
-                    "total_eflops": {},
-                    "intelligent_share": {},
-                    "green_share_new_hub": {},
-                    "hourly_cfe_share": {},
-                }
-            ),
-            "carbon_price_cny_per_tco2": 0.0,
-            "carbon_cap_tco2": {},
-            "price_scale": {},
-            "capex_scale": {},
-            "demand_scale": {},
-        }
-    )
-
-
-def sliced_inputs(model: ModelFile, data_dir: Path, *, reuse: bool = True) -> xr.Dataset:
-    """The model's time-sliced inputs; with ``reuse``, from this process's cache.
-
-    The cache holds the inputs loaded and sliced once per (data folder, file hashes, years,
-    representative days) for the :func:`_neutral` model; a case takes a copy and applies its
-    own targets, carbon settings and scales (none of which touches the hourly profiles
-    that tsam clusters). The model's own checks still run on a cache miss only, so a
-    case whose targets the data cannot support falls back to the full path.
-    """
-    from planner.inputs.load import apply_model, load_inputs
-    from planner.inputs.timeslices import select_timesteps
-
-    days = model.time.representative_days
-    if not reuse:
-        return select_timesteps(load_inputs(model, data_dir), days)
-    key = (str(data_dir), data_fingerprint(data_dir), tuple(model.years), days)
-    base = _INPUT_CACHE.get(key)
-    if base is None:
-        try:
-            base = select_timesteps(load_inputs(_neutral(model), data_dir), days)
-        except InputError:
-            return select_timesteps(load_inputs(model, data_dir), days)
-        while len(_INPUT_CACHE) >= _INPUT_CACHE_MAX:
-            _INPUT_CACHE.pop(next(iter(_INPUT_CACHE)))
-        _INPUT_CACHE[key] = base
-    ds = apply_model(base.copy(deep=True), model)
-    ds.attrs = {
-        **base.attrs,
-        "scenario": model.scenario,
-        "model_sha256": hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest(),
-    }
-    return ds
+# Per worker process: inputs, the last case's model and its HiGHS instance.
+_SESSION: Session | None = None
 
 
 def solve_case(model: ModelFile, data_dir: Path, *, reuse: bool = True):
-    """Solve one case; like :func:`planner.run.solve_model`, with cached inputs on ``reuse``.
+    """Solve one case; with ``reuse``, on this process's :class:`planner.session.Session`.
 
     Returns a :class:`planner.run.Run`.
     """
-    from planner import run as run_mod
-
+    global _SESSION
     if not reuse:
-        return run_mod.solve_model(model, data_dir)
-
-    t0 = time.perf_counter()
-    sliced = sliced_inputs(model, data_dir, reuse=True)
-    return run_mod.solve_model(model, data_dir, t_start=t0, sliced=sliced)
+        return Session(reuse=False).solve(model, data_dir)
+    if _SESSION is None:
+        _SESSION = Session()
+    return _SESSION.solve(model, data_dir)
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
@@ -786,6 +716,8 @@ class CaseStore:
                 "pid": outcome.get("pid"),
                 "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
+            if outcome.get("same_as"):  # another case's run, which is this case's answer
+                record["same_as"] = outcome["same_as"]
             _write_json(tmp / CASE_FILE, record)
             if target.exists():
                 old = self.cases_dir / f".{case.case_id}.old-{uuid.uuid4().hex[:8]}"
@@ -827,6 +759,7 @@ def run_sweep(
     retry_failed: bool = False,
     case_fn: CaseFn = run_case,
     progress: SweepProgress | None = None,
+    given: dict[str, dict[str, Any]] | None = None,
 ) -> xr.Dataset:
     """Run every case not finished yet, commit each as it finishes, and write ``sweep.nc``.
 
@@ -845,6 +778,9 @@ def run_sweep(
         Run the cases recorded as failed again (they are kept as failed otherwise).
     case_fn
         The worker function (a picklable top-level function); :func:`run_case` by default.
+    given
+        Outcomes known without solving (case id -> outcome, as :func:`run_case` returns
+        it), committed in place of a solve (the frontier's least-cost end).
 
     Returns
     -------
@@ -877,10 +813,16 @@ def run_sweep(
         _commit(store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id])
         if progress and progress.on_case:
             progress.on_case(case, outcome)
+    given = given or {}
+    for case in [c for c in todo if c.case_id in given and c.case_id not in plan.invalid]:
+        outcome = given[case.case_id]
+        _commit(store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id])
+        if progress and progress.on_case:
+            progress.on_case(case, outcome)
     tasks = [
         CaseTask(c.case_id, yamls[c.case_id], str(plan.data_dir), data_fp, reuse)
         for c in todo
-        if c.case_id not in plan.invalid
+        if c.case_id not in plan.invalid and c.case_id not in given
     ]
     by_id = {c.case_id: c for c in plan.cases}
     if executor == "dask" and tasks:
@@ -1220,6 +1162,8 @@ def run_pareto(
        [0, 1] (rounded up to whole tonnes), so the first point is the least-carbon end at
        least cost and the last the least-cost end. Every year is capped, each in proportion
        between its own ends, so the frontier trades the whole path, not one year alone.
+       The last point is not solved again: it is the least-cost end's run
+       (:func:`_least_cost_end_as_point`).
 
     The two ends are an ordinary sweep under ``OUT/anchors``; the points are cases under
     ``OUT/cases`` with ``cap_frac`` and the ``carbon_cap_tco2.<year>`` keys as coordinates;
@@ -1278,7 +1222,8 @@ def run_pareto(
     )
     plan.mode = "pareto"
     plan.extra_coords = {"cap_frac": [float(f) for f in fracs]}
-    ds = run_sweep(plan, out, **run_kwargs)
+    end = _least_cost_end_as_point(CaseStore(out / ANCHORS_DIR).path(anchor_plan.cases[0].case_id))
+    ds = run_sweep(plan, out, given={plan.cases[-1].case_id: end}, **run_kwargs)
     ds = add_frontier_totals(ds)
     ds.attrs.update(
         least_cost_emissions_tco2=json.dumps(
@@ -1293,6 +1238,27 @@ def run_pareto(
     )
     write_dataset(ds, out / SWEEP_FILE)
     return ds
+
+
+def _least_cost_end_as_point(anchor_dir: Path) -> dict[str, Any]:
+    """The least-cost end's run as the outcome of the frontier's last point (``cap_frac`` 1).
+
+    That point caps each year at the least-cost end's own emissions (rounded up), so the
+    least-cost plan meets every cap; as it is optimal (within the gap) without them, it
+    is optimal with them: solving the point again would repeat the end. Its case record
+    says so (``same_as``); its run folder is the end's, whose model file has no caps.
+    """
+    record = json.loads((anchor_dir / CASE_FILE).read_text(encoding="utf-8"))
+    return {
+        "case_id": record.get("case_id"),
+        "ok": True,
+        "status": record.get("status"),
+        "summary": json.loads((anchor_dir / "summary.json").read_text(encoding="utf-8")),
+        "files": {k: v for k, v in _read_tree(anchor_dir).items() if k != CASE_FILE},
+        "elapsed_s": 0.0,
+        "same_as": f"{ANCHORS_DIR}/{CASES_DIR}/{anchor_dir.name}",
+        "reason": "",
+    }
 
 
 def add_frontier_totals(ds: xr.Dataset) -> xr.Dataset:

@@ -478,6 +478,13 @@ def test_pareto_mechanics_with_a_closed_form_model(tmp_path):
     assert np.all(np.diff(total) > 0)
     assert np.all(np.diff(ds["objective_cny"].values) <= 0)  # looser cap, no dearer
     assert ds.attrs["mode"] == "pareto"
+    # the last point is the least-cost end, not solved again
+    records = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("cases/*/case.json"))]
+    assert [bool(r.get("same_as")) for r in records] == [False, False, False, True]
+    end = tmp_path / records[-1]["same_as"]
+    assert (end / "summary.json").read_bytes() == (
+        tmp_path / "cases" / records[-1]["case_id"] / "summary.json"
+    ).read_bytes()
 
 
 def test_pareto_needs_two_points(tmp_path):
@@ -490,16 +497,17 @@ def test_pareto_needs_two_points(tmp_path):
 
 def test_cached_inputs_equal_fresh_ones():
     from planner.model_file import load_model
+    from planner.session import Session
 
-    sw._INPUT_CACHE.clear()
+    session, fresh_session = Session(), Session(reuse=False)
     base = [*SMALL, "carbon_price_cny_per_tco2=100", "price_scale.east=1.3"]
     for extra in ([], ["capex_scale.intelligent=0.8", "target.intelligent_share.2025=0.4",
                        "carbon_cap_tco2.2025=5e7", "demand_scale=1.1"]):  # fmt: skip
         model, data_dir = load_model(MODEL, base + extra)
-        fresh = sw.sliced_inputs(model, data_dir, reuse=False)
-        cached = sw.sliced_inputs(model, data_dir, reuse=True)
+        fresh, _ = fresh_session.inputs(model, data_dir)
+        cached, _ = session.inputs(model, data_dir)
         xr.testing.assert_identical(fresh, cached)
-    assert len(sw._INPUT_CACHE) == 1  # both cases shared one load + tsam
+    assert len(session._inputs) == 1  # both cases shared one load + tsam
 
 
 # Real runs of the national model, 2 representative days, the model file's MIP gap (1e-3):

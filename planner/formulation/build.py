@@ -28,6 +28,7 @@ import xarray as xr
 
 from planner.formulation import (
     carbon,
+    case,
     compute,
     demand,
     green,
@@ -247,6 +248,7 @@ def build_model(inputs: xr.Dataset, options: FormulationOptions) -> pyo.Concrete
     m = pyo.ConcreteModel(name="planner")
     m.planner_data = model_data(inputs)
     m.planner_links = linking.LinkingTerms()
+    m.planner_case = case.CaseTerms()
     _add_sets(m, inputs)
     for family in FAMILIES:
         t = time.perf_counter()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
+from planner.formulation.case import case_param, case_rows
 from planner.formulation.helpers import param
 from planner.formulation.linking import add_cost
 
@@ -33,7 +34,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     """
     d = m.planner_data
     ef_da = inputs["grid_ef_tco2_per_mwh"]
-    cap = param(inputs, "carbon_cap_tco2")
+    cap = param(inputs, "carbon_cap_tco2")  # its finite years shape the model
+    cap_p = case_param(m, inputs, "carbon_cap_tco2")
 
     if "timestep" in ef_da.dims:
         ef = ef_da.transpose("site", "year", "timestep").to_series().to_dict()
@@ -61,10 +63,12 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
 
     @m.Constraint(m.CAP_YEARS, doc="national carbon cap [tCO2]")
     def carbon_cap(m, y):
-        return sum(m.emissions_tco2[s, y] for s in m.SITES) - m.carbon_excess_tco2[y] <= cap[y]
+        return sum(m.emissions_tco2[s, y] for s in m.SITES) - m.carbon_excess_tco2[y] <= cap_p[y]
 
-    carbon_price = param(inputs, "carbon_price_cny_per_tco2")[None]
-    if carbon_price != 0:
-        add_cost(m, "carbon", lambda y: carbon_price * sum(m.emissions_tco2[s, y] for s in m.SITES))
+    case_rows(m, m.carbon_cap)
+
+    # Added at a price of 0 too: a case may set the price on the built model.
+    carbon_price = case_param(m, inputs, "carbon_price_cny_per_tco2")
+    add_cost(m, "carbon", lambda y: carbon_price * sum(m.emissions_tco2[s, y] for s in m.SITES))
     pen = options.penalties.carbon_cap_cny_per_tco2
     add_cost(m, "penalty", lambda y: pen * m.carbon_excess_tco2[y])

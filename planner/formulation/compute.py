@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
-from planner.formulation.helpers import param
+from planner.formulation.case import case_param, case_rows
 from planner.formulation.linking import add_cost
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     """
     d = m.planner_data
     eff = d.new_eflops_per_std_rack  # (class, build year, year): servers renewed
-    target = param(inputs, "target_total_eflops")
-    share = param(inputs, "target_intelligent_share_frac")
+    target = case_param(m, inputs, "target_total_eflops")
+    share = case_param(m, inputs, "target_intelligent_share_frac")
 
     m.compute_new_eflops = pyo.Expression(
         m.SITES,
@@ -99,6 +99,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             >= 0.0
         )
 
+    case_rows(m, m.total_compute_target, m.intelligent_share_target)
     pen = options.penalties
     add_cost(
         m,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
+from planner.formulation.case import case_param, case_rows
 from planner.formulation.helpers import param, scalar
 from planner.formulation.linking import add_cost, add_site_cost
 
@@ -60,7 +61,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     latency = param(inputs, "latency_ms")
     max_latency = param(inputs, "service_max_latency_ms")
     distance = param(inputs, "distance_km")
-    demand = param(inputs, "demand_eflops")
+    demand = param(inputs, "demand_eflops")  # its positive entries shape the model
+    demand_p = case_param(m, inputs, "demand_eflops")
     tau = scalar(inputs, "transfer_cost_cny_per_eflops_year_per_1000km")
 
     index = [
@@ -95,7 +97,9 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     @m.Constraint(m.REGIONS, m.SERVICES, m.RACK_CLASSES, m.YEARS, doc="demand [EFLOPS]")
     def demand_balance(m, r, v, c, y):
         served = sum(m.served_eflops[r, v, c, s, y] for s in by_demand.get((r, v, c, y), ()))
-        return served + m.unserved_eflops[r, v, c, y] == demand[r, v, c, y]
+        return served + m.unserved_eflops[r, v, c, y] == demand_p[r, v, c, y]
+
+    case_rows(m, m.demand_balance)
 
     m.SERVE_INDEX = pyo.Set(
         initialize=[

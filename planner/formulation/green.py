@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pyomo.environ as pyo
 import xarray as xr
 
+from planner.formulation.case import case_param, case_rows
 from planner.formulation.helpers import linear, param
 from planner.formulation.linking import add_cost, add_site_cost
 
@@ -51,7 +52,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             \rho^{cfe}_y E^{new}_{h,y} \quad\text{(cfe\_target)}
     """
     d = m.planner_data
-    share = param(inputs, "target_green_share_frac")
+    share = param(inputs, "target_green_share_frac")  # its positive years shape the model
+    share_p = case_param(m, inputs, "target_green_share_frac")
     hub_sites = d.hub_sites
     m.HUB_SITES = pyo.Set(
         initialize=[s for h in hub_sites for s in hub_sites[h]], ordered=True, doc="hub sites"
@@ -100,10 +102,11 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
         return (
             m.green_supply_mwh[h, y]
             + m.green_shortfall_mwh[h, y]
-            - share[y] * m.new_capacity_energy_mwh[h, y]
+            - share_p[y] * m.new_capacity_energy_mwh[h, y]
             >= 0.0
         )
 
+    case_rows(m, m.green_share_target)
     gec_price = param(inputs, "gec_price_cny_per_mwh")[None]
     pen = options.penalties
     hub_site_set = set(m.HUB_SITES)
@@ -117,6 +120,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     )
 
     cfe_share = param(inputs, "target_hourly_cfe_share_frac")
+    cfe_share_p = case_param(m, inputs, "target_hourly_cfe_share_frac")
     cfe_years = [y for y in d.years if cfe_share[y] > 0]
     if not cfe_years:
         return
@@ -157,10 +161,11 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
             [m.cfe_matched_mw[s, y, t] for s in hub_sites[h] for t in d.timesteps],
         )
         return (
-            matched + m.cfe_shortfall_mwh[h, y] - cfe_share[y] * m.new_capacity_energy_mwh[h, y]
+            matched + m.cfe_shortfall_mwh[h, y] - cfe_share_p[y] * m.new_capacity_energy_mwh[h, y]
             >= 0.0
         )
 
+    case_rows(m, m.cfe_target)
     add_cost(
         m,
         "penalty",

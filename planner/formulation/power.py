@@ -8,6 +8,7 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
+from planner.formulation.case import case_param
 from planner.formulation.helpers import crf, dense, in_service_builds, linear, param, scalar
 from planner.formulation.linking import HourlyLoad, add_site_cost, add_supply, set_load
 
@@ -242,7 +243,7 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     r = d.discount_rate_frac
     capex_kw = param(inputs, "tech_capex_cny_per_kw")
     fom_kw = param(inputs, "tech_fom_cny_per_kw_year")
-    price = param(inputs, "electricity_price_cny_per_mwh")
+    price = case_param(m, inputs, "electricity_price_cny_per_mwh")
     hydro_price = param(inputs, "hydro_price_cny_per_mwh")
     multiplier = inputs["price_multiplier"].transpose("site", "timestep").values.tolist()
     capacity = {"solar": m.solar_new_mw, "wind": m.wind_new_mw}
@@ -265,8 +266,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
 
     def energy(s, y):
         k_s = si[s]
-        grid_cost = linear(
-            [d.weight_h[t] * price[s, y] * multiplier[k_s][k] for k, t in enumerate(d.timesteps)],
+        grid_cost = price[s, y] * linear(
+            [d.weight_h[t] * multiplier[k_s][k] for k, t in enumerate(d.timesteps)],
             [m.grid_import_mw[s, y, t] for t in d.timesteps],
         )
         if s in hydro_sites:

@@ -9,6 +9,7 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
+from planner.formulation.case import case_param
 from planner.formulation.helpers import crf, param
 from planner.formulation.linking import add_site_cost
 
@@ -225,8 +226,8 @@ def add(m: pyo.ConcreteModel, inputs: xr.Dataset, options: FormulationOptions) -
     r = d.discount_rate_frac
     life = param(inputs, "lifetime_years")
     it_life = param(inputs, "it_lifetime_years")
-    capex_fac = param(inputs, "capex_facility_cny_per_std_rack")
-    capex_it = param(inputs, "capex_it_cny_per_std_rack")
+    capex_fac = case_param(m, inputs, "capex_facility_cny_per_std_rack")
+    capex_it = case_param(m, inputs, "capex_it_cny_per_std_rack")
     om_rack = param(inputs, "om_cny_per_std_rack_year")
 
     add_site_cost(

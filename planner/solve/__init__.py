@@ -2,7 +2,7 @@
 
 ``highs``     the solver adapter: a Pyomo model in matrix form in one HiGHS instance
               (compile, run, bounds, integrality, basis, trust region); no planner names
-``strategy``  how the MILP is solved (relaxation, rounded plan, root, branch and bound)
+``strategy``  how the MILP is solved (relaxation, a plan by diving, root, branch and bound)
               and the LP around the plan whose duals price the targets
 
 :func:`marginal_costs` puts the two sides together: the strategy's duals, read into the

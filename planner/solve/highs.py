@@ -21,7 +21,7 @@ import math
 import sys
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +29,8 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse
+from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 logger = logging.getLogger(__name__)
@@ -146,7 +148,10 @@ class CompiledModel:
         cost = info.c.toarray()[0] if n_col else np.zeros(0)
         a = info.A.tocsc()
         self.matrix_csr = a.tocsr()  # for evaluating rows (repairs) without HiGHS
+        self.row_sense = sense  # -1: lower bound, 0: equality, 1: upper bound (Pyomo's)
+        self.row_lower = row_lower
         self.row_upper = row_upper
+        self._column_of: dict[int, int] | None = None  # id(Pyomo variable) -> column
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         # Devex pricing in the dual simplex instead of HiGHS's default (steepest edge):
@@ -294,6 +299,91 @@ class CompiledModel:
         hi = np.searchsorted(self._sorted_ids, key, "right")
         return self._row_order[lo:hi].tolist()
 
+    # -- re-reading the model after its mutable Params changed -------------------------
+
+    def update(self, constraints: Sequence[pyo.Constraint]) -> None:
+        """Re-read the objective and the rows of ``constraints`` from the Pyomo model.
+
+        For a model whose mutable Params changed since it was compiled: each row and the
+        objective are derived again as ``LinearStandardFormCompiler`` derives them (the
+        same ``LinearRepnVisitor``, constants moved to the bounds) and the changed costs,
+        bounds and coefficients handed to the HiGHS instance, which keeps its basis and
+        last solution as the start of the next solve. Columns, other rows, bounds and
+        integrality are not re-read.
+
+        Raises
+        ------
+        ShapeChanged
+            When a re-read row or the objective has a variable that is not a column, or a
+            row gains or loses a bound; the model must then be compiled afresh. HiGHS is
+            left unchanged.
+        """
+        m = self.model()
+        if m is None:
+            raise ShapeChanged("the Pyomo model is gone")
+        if self._column_of is None:
+            self._column_of = {id(v): i for i, v in enumerate(self.columns)}
+        column_of = self._column_of
+        visitor = LinearRepnVisitor({})  # a fresh cache: named Expressions hold new values
+
+        def coefficients(expr, what: str) -> tuple[np.ndarray, np.ndarray, float]:
+            repn = visitor.walk_expression(expr)
+            if repn.nonlinear is not None:
+                raise ShapeChanged(f"{what} is not linear")
+            try:
+                cols = np.fromiter((column_of[i] for i in repn.linear), np.int64, len(repn.linear))
+            except KeyError:
+                raise ShapeChanged(f"{what} has a variable that is not a column") from None
+            vals = np.fromiter(map(float, repn.linear.values()), float, len(repn.linear))
+            return cols, vals, float(pyo.value(repn.constant))
+
+        objective = next(m.component_data_objects(pyo.Objective, active=True))
+        obj_cols, obj_vals, obj_offset = coefficients(objective.expr, objective.name)
+        cost = np.zeros(self.n_col)
+        np.add.at(cost, obj_cols, obj_vals)
+
+        new_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        lower = self.row_lower.copy()
+        upper = self.row_upper.copy()
+        for component in constraints:
+            for con in component.values():
+                rows = self.rows_of(con)
+                if not rows:  # trivial when compiled: it must have stayed so
+                    raise ShapeChanged(f"{con.name} was not a row when compiled")
+                lb, body, ub = con.to_bounded_expression()
+                lb, ub = (None if b is None else float(pyo.value(b)) for b in (lb, ub))
+                cols, vals, offset = coefficients(body, con.name)
+                for row in rows:
+                    sense = int(self.row_sense[row])
+                    bound = ub if sense >= 0 else lb
+                    if bound is None or (sense == 0) != (lb == ub):
+                        raise ShapeChanged(f"{con.name} changed its kind of bound")
+                    rhs = bound - offset
+                    lower[row] = rhs if sense <= 0 else -math.inf
+                    upper[row] = rhs if sense >= 0 else math.inf
+                    new_rows[row] = (cols, vals)
+
+        h = self.highs
+        basis = h.getBasis()
+        all_cols = np.arange(self.n_col, dtype=np.int32)
+        h.changeColsCost(self.n_col, all_cols, cost)
+        h.changeObjectiveOffset(obj_offset)
+        if new_rows:
+            rows = np.fromiter(new_rows, np.int32, len(new_rows))
+            h.changeRowsBounds(len(rows), rows, lower[rows], upper[rows])
+        a = self.matrix_csr
+        for row, (cols, vals) in new_rows.items():
+            span = slice(a.indptr[row], a.indptr[row + 1])
+            old = dict(zip(a.indices[span].tolist(), a.data[span].tolist(), strict=True))
+            new = dict(zip(cols.tolist(), vals.tolist(), strict=True))
+            for col in old.keys() | new.keys():
+                if old.get(col, 0.0) != new.get(col, 0.0):
+                    h.changeCoeff(row, col, new.get(col, 0.0))
+        if basis.valid:
+            h.setBasis(basis)
+        self.row_lower, self.row_upper = lower, upper
+        self.matrix_csr = _replace_rows(a, new_rows)
+
     # -- solving -------------------------------------------------------------------------
 
     def run(
@@ -414,6 +504,27 @@ class CompiledModel:
         """Write column values into the Pyomo variables."""
         for v, x in zip(self.columns, values.tolist(), strict=True):
             v.set_value(x, skip_validation=True)
+
+
+class ShapeChanged(ValueError):
+    """The model no longer has the shape it was compiled with (see ``CompiledModel.update``)."""
+
+
+def _replace_rows(
+    a: scipy.sparse.csr_array, new_rows: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> scipy.sparse.csr_array:
+    """``a`` with the rows of ``new_rows`` (row -> (columns, values)) replaced."""
+    if not new_rows:
+        return a
+    keep = np.ones(a.shape[0])
+    keep[list(new_rows)] = 0.0
+    rows = np.concatenate([np.full(len(c), r) for r, (c, _v) in new_rows.items()])
+    cols = np.concatenate([c for c, _v in new_rows.values()])
+    vals = np.concatenate([v for _c, v in new_rows.values()])
+    replaced = scipy.sparse.csr_array((vals, (rows, cols)), shape=a.shape)
+    out = (scipy.sparse.diags_array(keep) @ a + replaced).tocsr()
+    out.eliminate_zeros()
+    return out
 
 
 def _gap(objective: float | None, bound: float | None) -> float | None:
