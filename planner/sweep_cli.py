@@ -113,8 +113,9 @@ def time_left(elapsed_s: float | None, done: int, total: int) -> str:
 
 
 class _TimeLeft(ProgressColumn):
-    """Time left from the average time of this run's cases (see :func:`time_left`); the
-    cases a resumed sweep kept count as done in the bar but not in the average."""
+    """Time left from the average time of the cases this run solved (see
+    :func:`time_left`); those done without a solve (kept by a resumed sweep, the
+    frontier's least-cost end reused, values refused) count as done but not in it."""
 
     def render(self, task: Any) -> Text:
         before = int(task.fields.get("before", 0))
@@ -142,6 +143,7 @@ class _Bar:
         )
         self.task: Any = None
         self.failed = 0
+        self.untimed = 0  # cases done without a solve: kept from before, given, refused
 
     def hooks(self) -> SweepProgress:
         return SweepProgress(on_start=self._start, on_case=self._case)
@@ -158,18 +160,21 @@ class _Bar:
                 markup=False,
             )
         self.failed = failed_before
+        self.untimed = before
         self.task = self.progress.add_task(
             escape(self.label),
             total=before + todo,
             completed=before,
             failed=self.failed,
-            before=before,
+            before=self.untimed,
         )
 
     def _case(self, _case: Any, outcome: dict[str, Any]) -> None:
         if not outcome["ok"]:
             self.failed += 1
-        self.progress.update(self.task, advance=1, failed=self.failed)
+        if outcome.get("same_as") or outcome.get("elapsed_s") == 0.0:
+            self.untimed += 1  # not solved (another case's run, or values refused)
+        self.progress.update(self.task, advance=1, failed=self.failed, before=self.untimed)
 
 
 def _executor(workers: int | None, scheduler: str | None) -> dict[str, Any]:

@@ -38,17 +38,20 @@ def test_a_resumed_sweep_shows_the_cases_already_done() -> None:
     bar, buf = _bar(100)
     hooks = bar.hooks()
     with bar.progress:
-        hooks.on_start(2, 3, 1)
+        hooks.on_start(2, 3, 1)  # 2 to run, 4 kept (1 failed)
         task = bar.progress.tasks[0]
         # The bar starts at the 4 cases kept, and times only the cases this run solves.
         assert (task.completed, task.total) == (4, 6)
         column = sweep_cli._TimeLeft()
         assert column.render(task).plain == "left: after case 1"
-        hooks.on_case(None, {"ok": True})
-        assert "left ~" in column.render(task).plain
+        # A case given without a solve (the frontier's end reused) is not timed either.
+        hooks.on_case(None, {"ok": True, "same_as": "anchors/cases/0000-ab", "elapsed_s": 0.0})
+        assert task.completed == 5 and column.render(task).plain == "left: after case 1"
+        hooks.on_case(None, {"ok": True, "elapsed_s": 3.0})
+        assert column.render(task).plain == "done"
     text = buf.getvalue()
     assert "sweep 240 cases: resuming; 4 finished cases kept (1 failed), 2 to run." in text
-    assert "5/6" in text and "failed 1" in text
+    assert "6/6" in text and "failed 1" in text
 
 
 def test_the_progress_line_fits_80_columns() -> None:
