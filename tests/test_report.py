@@ -629,6 +629,11 @@ def test_sweep_views(lang: str) -> None:
     assert set(views) == {"sweep", "sweep_lines", "sweep_tornado", "sweep_heatmap"}
     lines = F.to_figure(views["sweep_lines"])
     assert len(lines.data) == 2  # one line per intelligent-share value
+    title = {
+        "en": "Discounted total cost as the carbon price moves",
+        "zh": "折现总成本随碳价的变化",
+    }
+    assert lines.layout.title.text == title[lang]
     heat = F.to_figure(views["sweep_heatmap"])
     scale = 1e9 if lang == "en" else 1e8  # billion yuan / 亿元
     assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)  # share 40 %, price 200
@@ -649,6 +654,8 @@ def test_sweep_views(lang: str) -> None:
         "2025" in scatter.layout.xaxis.title.text and "2024–2025" in scatter.layout.yaxis.title.text
     )
     assert sorted(scatter.data[0].text) == ["1", "2", "3", "4", "5", "6"]
+    legend = {"en": ["Cases", "Base case"], "zh": ["情景", "基准情景"]}[lang]
+    assert [d.name for d in scatter.data] == legend
     assert not any("abcdef" in str(t) for t in scatter.data[0].text)
     table = SV.case_table(sweep, lang)
     assert table.count("<tr>") == 7 and "abcdef" not in table
@@ -672,6 +679,7 @@ def test_frontier_views(lang: str) -> None:
         lang
     ] in fig.layout.xaxis.title.text
     assert fig.data[0].mode == "lines+markers+text"
+    assert fig.data[0].name == {"en": "Points on the frontier", "zh": "前沿上的点"}[lang]
     table = SV.case_table(frontier, lang)
     assert {"en": "least-cost end", "zh": "最低成本端"}[lang] in table
     assert {"en": "least-carbon end", "zh": "最低碳端"}[lang] in table
@@ -725,6 +733,14 @@ def test_chinese_reads_as_chinese_in_the_page_parts() -> None:
     assert text.document(title, "en") == title
     # An English title stays as it is: it is a name.
     assert text.document("Energy and AI (2025)", "zh") == "Energy and AI (2025)"
+
+
+def test_chinese_report_counts_emissions_in_wan_and_yi_tonnes(reports: dict[str, Path]) -> None:
+    """The summary card and the targets table say 万吨 / 亿吨, not 百万吨."""
+    page = reports["zh"].read_text(encoding="utf-8")
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert "百万吨" not in summary
+    assert re.search(r"[\d,.]+(万|亿)吨二氧化碳/年", summary)
 
 
 def test_the_chinese_report_takes_description_zh_from_the_model_file(tmp_path: Path) -> None:

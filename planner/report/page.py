@@ -405,10 +405,9 @@ def _in_year(label: str, year: str, lang: str) -> str:
 
 
 def _tonnes(value: Any, lang: str) -> str:
+    """Annual emissions in the reader's units: million t CO₂, or 万吨 / 亿吨."""
     if value is None:
         return "–"
-    if abs(float(value)) >= 1e6:
-        return f"{text.number(float(value) / 1e6, 3, lang)} {text.unit('MtCO2/year', lang)}"
     return text.quantity(value, "tCO2/year", lang)
 
 

@@ -226,6 +226,13 @@ def value_text(key: str, value: Any, lang: str) -> str:
     return text.number(x, 4, lang)
 
 
+def _in_sentence(name: str, lang: str) -> str:
+    """A key's name inside an English sentence: 'the carbon price', but 'the AI share'."""
+    if lang != "en" or not name or name[:2].isupper():
+        return name
+    return name[0].lower() + name[1:]
+
+
 def case_label(sweep: xr.Dataset, i: int, lang: str, short: bool = False) -> str:
     """What makes case ``i`` a case, in words: 'Carbon price 200' (short) or with units;
     a frontier point by its place between the two ends."""
@@ -301,7 +308,7 @@ def cost_emissions_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
             "cliponaxis": False,
             "marker": {"size": 10, "color": "#4C78A8"},
             "line": {"color": "#4C78A8"},
-            "name": t("sweep.cases", lang),
+            "name": t("sweep.points" if frontier else "sweep.cases", lang),
             "customdata": [_esc_html(case_label(sweep, i, lang)) for i in order],
             "hovertemplate": "%{customdata}<br>%{x:,.4~r} " + e_unit + "<br>%{y:,.4~r} "
             + money_unit + "<extra></extra>",
@@ -316,7 +323,7 @@ def cost_emissions_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
                 "mode": "markers",
                 "marker": {"size": 16, "symbol": "circle-open", "color": "#B3261E",
                            "line": {"width": 3}},
-                "name": t("sweep.base", lang),
+                "name": t("sweep.base_legend", lang),
                 "hoverinfo": "skip",
             }
         )  # fmt: skip
@@ -380,7 +387,7 @@ def lines_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
         )
     years = _years(sweep)
     layout = F._layout(
-        t("fig.sweep_lines.title", lang, option=key_name(x_key, lang)),
+        t("fig.sweep_lines.title", lang, option=_in_sentence(key_name(x_key, lang), lang)),
         lang,
         height=440,
         showlegend=len(groups) > 1,

@@ -341,6 +341,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "sweep.cases": {"en": "Cases", "zh": "情景"},
     "sweep.case": {"en": "Case {n}", "zh": "情景{n}"},
     "sweep.base": {"en": "base case", "zh": "基准情景"},
+    "sweep.base_legend": {"en": "Base case", "zh": "基准情景"},
+    "sweep.points": {"en": "Points on the frontier", "zh": "前沿上的点"},
     "sweep.least_cost": {"en": "least-cost end", "zh": "最低成本端"},
     "sweep.least_carbon": {"en": "least-carbon end", "zh": "最低碳端"},
     "sweep.point": {"en": "{share} of the way", "zh": "两端之间{share}处"},
@@ -357,8 +359,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "较最低成本端每减排1吨的平均成本",
     },
     "sweep.base_note": {
-        "en": "Changes are against the base case: {base}.",
-        "zh": "变化量均相对于基准情景：{base}。",
+        "en": "Changes are against the base case ({base}).",
+        "zh": "变化量均相对于基准情景（{base}）。",
     },
     "sweep.no_base": {
         "en": "No case has the model's own values, so no change against a base case is shown; "
