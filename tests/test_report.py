@@ -725,6 +725,22 @@ def test_chinese_reads_as_chinese_in_the_page_parts() -> None:
     assert text.time_slices(line, "en") == line
     assert text.time_slices("full year", "zh") == "全年8760小时"
     assert text.solver_message("Optimal", "zh") == "已求得最优解"
+    # Every message planner's own solve strategy writes has its Chinese.
+    import ast
+
+    import planner.solve.strategy as strategy
+
+    tree = ast.parse(Path(strategy.__file__).read_text(encoding="utf-8"))
+    written = [
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "message" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+    assert len(written) >= 2
+    assert [m for m in written if m not in text.SOLVER_MESSAGES_ZH] == []
     assert text.issuer("NDRC; NDA; CAC; MIIT; NEA", "zh") == (
         "国家发展和改革委员会、国家数据局、国家互联网信息办公室、工业和信息化部、国家能源局"
     )

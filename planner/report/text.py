@@ -816,6 +816,13 @@ SOLVER_MESSAGES_ZH = {
     "Time limit reached at the root: the rounded incumbent and the LP bound": (
         "在根节点达到时间上限：取整后的可行解与线性松弛下界"
     ),
+    # The root's plan from a dive (planner.solve.strategy), since the re-solve reuse.
+    "Optimal (gap closed at the root: the LP relaxation bound and a plan from it)": (
+        "已求得最优解（在根节点闭合间隙：线性松弛下界与由其得出的方案）"
+    ),
+    "Time limit reached at the root: the plan found there and the LP bound": (
+        "在根节点达到时间上限：在根节点得到的方案与线性松弛下界"
+    ),
     "Time limit reached": "达到时间上限",
     "Infeasible": "不可行",
     "Model is infeasible": "模型不可行",
