@@ -113,6 +113,11 @@ def test_errors_are_one_paragraph_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["compare", str(a), str(corrupt)])
     assert result.exit_code == 2 and "summary.json: is not valid JSON" in result.output
     assert "Traceback" not in result.output
+    sweep = tmp_path / "sweep-n"
+    sweep.mkdir()
+    (sweep / "sweep.nc").write_bytes(b"")
+    result = CliRunner().invoke(main, ["compare", str(sweep), str(a)])
+    assert result.exit_code == 2 and "give one of its case folders" in result.output
     # A user's own file is never replaced.
     notes = tmp_path / "notes.html"
     notes.write_text("my notes", encoding="utf-8")

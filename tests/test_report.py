@@ -682,6 +682,7 @@ def test_frontier_views(lang: str) -> None:
     assert fig.data[0].name == {"en": "Points on the frontier", "zh": "前沿上的点"}[lang]
     table = SV.case_table(frontier, lang)
     assert {"en": "least-cost end", "zh": "最低成本端"}[lang] in table
+    assert {"en": "The points on the frontier", "zh": "前沿上的点一览"}[lang] in table
     assert {"en": "least-carbon end", "zh": "最低碳端"}[lang] in table
     # The least-carbon end cuts 10 Mt over the two years for 4 bn yuan: 400 yuan a tonne.
     assert 'data-value="400.0"' in table

@@ -668,6 +668,20 @@ def compare_command(run_a: Path, run_b: Path, lang: str, out_file: Path | None) 
     from planner.outputs import check_report_out
 
     for run in (run_a, run_b):
+        if (run / "sweep.nc").is_file():
+            raise InputError(
+                [
+                    Problem(
+                        str(run),
+                        None,
+                        None,
+                        "is a sweep or frontier folder, which holds many runs; give one of "
+                        f"its case folders, {run / 'cases' / '<case>'}: case 1 of its table "
+                        "is the folder starting 0000, and each folder's case.json names the "
+                        "values it varied",
+                    )
+                ]
+            )
         P.check_run_dir(run)
     if out_file is None:
         out_file = default_out(run_a, run_b)

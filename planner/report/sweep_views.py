@@ -676,7 +676,7 @@ def case_table(sweep: xr.Dataset, lang: str) -> str:
         if failed[i] and "reason" in sweep
     ]
     return (
-        f"<h3>{_esc_html(t('sweep.table', lang))}</h3>"
+        f"<h3>{_esc_html(t('sweep.table_frontier' if frontier else 'sweep.table', lang))}</h3>"
         f'<p class="note">{_esc_html(note)}</p>'
         f'<table class="cases"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
         + (f'<ul class="note">{"".join(reasons)}</ul>' if reasons else "")

@@ -349,6 +349,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "sweep.targets": {"en": "Targets", "zh": "目标"},
     "sweep.point_col": {"en": "Point on the frontier", "zh": "前沿上的点"},
     "sweep.table": {"en": "The cases", "zh": "情景一览"},
+    "sweep.table_frontier": {"en": "The points on the frontier", "zh": "前沿上的点一览"},
     "sweep.cost_axis": {"en": "Discounted total cost, {years}", "zh": "折现总成本（{years}）"},
     "sweep.emissions_year": {"en": "Emissions in {year}", "zh": "{year}碳排放"},
     "sweep.emissions_total": {"en": "Emissions, {years} in total", "zh": "{years}累计碳排放"},
