@@ -89,6 +89,7 @@ class _LazyGroup(click.Group):
         "compare": ("planner.report.compare", "compare_command", True),
         "sweep": ("planner.sweep_cli", "sweep_command", False),
         "pareto": ("planner.sweep_cli", "pareto_command", False),
+        "alternatives": ("planner.alternatives_cli", "alternatives_command", False),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -8,7 +8,8 @@ Planner replaces only what it wrote itself:
   (:data:`RUN_FILES`); ``--out`` replaces such a folder, or an empty one, or makes a
   new one;
 - a *sweep folder* holds planner's ``sweep.json``; a sweep writes into such a folder
-  (to resume it), or an empty or new one;
+  (to resume it), or an empty or new one; a folder of near-optimal alternatives is a
+  sweep folder that takes only alternatives;
 - a *report* is an HTML file whose head names planner as its generator.
 
 Any other existing folder or file is refused with an :class:`~planner.errors.InputError`
@@ -37,6 +38,8 @@ SWEEP_FORMAT = "planner sweep folder 1"
 
 SUMMARY_FILE = "summary.json"
 SWEEP_MANIFEST = "sweep.json"
+ALTERNATIVES_MODE = "alternatives"
+"""The ``mode`` of a folder of near-optimal alternatives (``planner alternatives``)."""
 RUN_FILES = frozenset({"results.nc", SUMMARY_FILE, "model.yaml", "tables", "case.json"})
 """Names a run folder may hold (``tables/`` holds CSV files only; ``case.json`` marks a
 sweep's case folder); hidden temporary files of an interrupted write are allowed too."""
@@ -186,14 +189,36 @@ def check_writable(path: Path | str) -> None:
         raise OutputError.from_exception(path, "could not write the run folder", exc) from exc
 
 
-def check_sweep_out(path: Path | str) -> None:
+def sweep_mode(path: Path | str) -> str | None:
+    """The ``mode`` in a sweep folder's ``sweep.json`` (None if it has none)."""
+    manifest = _json_object(Path(path) / SWEEP_MANIFEST)
+    mode = manifest.get("mode") if manifest is not None else None
+    return str(mode) if mode is not None else None
+
+
+def check_sweep_out(path: Path | str, *, alternatives: bool = False) -> None:
     """Raise :class:`InputError` unless a sweep may write into ``path`` (new, empty or a
-    sweep folder, which it resumes)."""
+    sweep folder, which it resumes).
+
+    A folder of near-optimal alternatives (``sweep.json`` mode
+    :data:`ALTERNATIVES_MODE`) takes only alternatives (``alternatives``), and those go
+    into no other sweep's folder.
+    """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise _refuse(path, "is a file, not a folder; give a folder for the sweep")
-    if not path.is_dir() or _is_empty(path) or is_sweep_folder(path):
+    if not path.is_dir() or _is_empty(path):
         return
+    if is_sweep_folder(path):
+        holds = sweep_mode(path) == ALTERNATIVES_MODE
+        if holds == alternatives:
+            return
+        what = "near-optimal alternatives" if holds else "a sweep or frontier"
+        raise _refuse(
+            path,
+            f"holds {what} of planner's, not {'alternatives' if alternatives else 'a sweep'}"
+            "; give a new or empty folder, or a folder of the same kind to resume it.",
+        )
     raise _refuse(
         path,
         "holds files planner did not write (it is not a sweep folder: no sweep.json of "

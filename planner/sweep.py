@@ -336,17 +336,22 @@ CaseFn = Callable[[CaseTask], dict[str, Any]]
 _SESSION: Session | None = None
 
 
+def worker_session(*, reuse: bool = True) -> Session:
+    """This process's :class:`planner.session.Session` (a fresh one without ``reuse``)."""
+    global _SESSION
+    if not reuse:
+        return Session(reuse=False)
+    if _SESSION is None:
+        _SESSION = Session()
+    return _SESSION
+
+
 def solve_case(model: ModelFile, data_dir: Path, *, reuse: bool = True):
     """Solve one case; with ``reuse``, on this process's :class:`planner.session.Session`.
 
     Returns a :class:`planner.run.Run`.
     """
-    global _SESSION
-    if not reuse:
-        return Session(reuse=False).solve(model, data_dir)
-    if _SESSION is None:
-        _SESSION = Session()
-    return _SESSION.solve(model, data_dir)
+    return worker_session(reuse=reuse).solve(model, data_dir)
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
@@ -379,10 +384,16 @@ def run_case(task: CaseTask) -> dict[str, Any]:
     (why it failed, one paragraph), ``summary`` (the run's summary), ``files`` (the run
     folder as ``{relative path: bytes}``), timing and where it ran.
     """
+    return case_outcome(task, lambda model, data_dir: solve_case(model, data_dir, reuse=task.reuse))
+
+
+def case_outcome(task: CaseTask, solve: Callable[[ModelFile, Path], Any]) -> dict[str, Any]:
+    """The outcome of ``solve(model, data_dir)`` (a :class:`planner.run.Run`) on the task's
+    model file, as :func:`run_case` returns it; never raises for a failing case."""
     t0 = time.perf_counter()
     try:
         model = parse_model(yaml.safe_load(task.model_yaml), f"case {task.case_id}")
-        run = solve_case(model, Path(task.data_dir), reuse=task.reuse)
+        run = solve(model, Path(task.data_dir))
         with tempfile.TemporaryDirectory(prefix="planner-case-") as tmp:
             files = _read_tree(run.write(Path(tmp) / "run"))
     except InputError as exc:
@@ -629,10 +640,36 @@ def iter_dask(
             client.cancel(list(futures))
 
 
+def iter_outcomes(
+    tasks: Sequence[CaseTask],
+    case_fn: CaseFn = run_case,
+    *,
+    executor: Literal["serial", "pool", "dask"] = "pool",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    data_dir: Path,
+) -> Outcomes:
+    """The outcomes of ``tasks`` on the chosen executor, as they finish.
+
+    ``serial`` runs them in this process, ``pool`` on ``workers`` spawned processes (the
+    CPU count by default, never more than there are tasks), ``dask`` on the cluster at
+    ``scheduler``, sending it the data folder ``data_dir``.
+    """
+    if executor == "dask" and tasks:
+        if not scheduler:
+            raise ValueError("the dask executor needs a scheduler address")
+        return iter_dask(tasks, scheduler, case_fn, data_dir=data_dir)
+    if executor == "pool" and tasks:
+        n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+        return iter_pool(tasks, n, case_fn)
+    return iter_serial(tasks, case_fn)
+
+
 # --------------------------------------------------------------------------- store
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (a temporary file, then a rename)."""
     from planner.results import jsonable
 
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -718,7 +755,7 @@ class CaseStore:
             }
             if outcome.get("same_as"):  # another case's run, which is this case's answer
                 record["same_as"] = outcome["same_as"]
-            _write_json(tmp / CASE_FILE, record)
+            write_json(tmp / CASE_FILE, record)
             if target.exists():
                 old = self.cases_dir / f".{case.case_id}.old-{uuid.uuid4().hex[:8]}"
                 os.replace(target, old)
@@ -793,7 +830,7 @@ def run_sweep(
     try:
         out.mkdir(parents=True, exist_ok=True)
         store.clean_stale()
-        _write_json(out / MANIFEST_FILE, _manifest(plan))
+        write_json(out / MANIFEST_FILE, _manifest(plan))
     except OSError as exc:
         raise OutputError.from_exception(out, "could not write the sweep folder", exc) from exc
     data_fp = data_fingerprint(plan.data_dir)
@@ -809,14 +846,18 @@ def run_sweep(
         n_failed = sum(1 for r in before if r and r.get("state") == "failed")
         progress.on_start(len(todo), len(before) - n_failed, n_failed)
     for case in [c for c in todo if c.case_id in plan.invalid]:  # bad values: never run
-        outcome = _invalid_outcome(case.case_id, plan.invalid[case.case_id][0])
-        _commit(store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id])
+        outcome = failed_outcome(case.case_id, plan.invalid[case.case_id][0])
+        commit_outcome(
+            store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id]
+        )
         if progress and progress.on_case:
             progress.on_case(case, outcome)
     given = given or {}
     for case in [c for c in todo if c.case_id in given and c.case_id not in plan.invalid]:
         outcome = given[case.case_id]
-        _commit(store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id])
+        commit_outcome(
+            store, case, outcome, model_yaml=yamls[case.case_id], fingerprint=fps[case.case_id]
+        )
         if progress and progress.on_case:
             progress.on_case(case, outcome)
     tasks = [
@@ -825,32 +866,29 @@ def run_sweep(
         if c.case_id not in plan.invalid and c.case_id not in given
     ]
     by_id = {c.case_id: c for c in plan.cases}
-    if executor == "dask" and tasks:
-        if not scheduler:
-            raise ValueError("the dask executor needs a scheduler address")
-        outcomes = iter_dask(tasks, scheduler, case_fn, data_dir=plan.data_dir)
-    elif executor == "pool" and tasks:
-        n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-        outcomes = iter_pool(tasks, n, case_fn)
-    else:
-        outcomes = iter_serial(tasks, case_fn)
-    try:
+    outcomes = iter_outcomes(
+        tasks,
+        case_fn,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        data_dir=plan.data_dir,
+    )
+    with contextlib.closing(outcomes):
         for task, outcome in outcomes:
             case = by_id[task.case_id]
-            _commit(store, case, outcome, model_yaml=task.model_yaml, fingerprint=fps[case.case_id])
+            commit_outcome(
+                store, case, outcome, model_yaml=task.model_yaml, fingerprint=fps[case.case_id]
+            )
             if progress and progress.on_case:
                 progress.on_case(case, outcome)
-    finally:
-        close = getattr(outcomes, "close", None)
-        if close:
-            close()
     ds = assemble_sweep(plan, out)
     write_dataset(ds, out / SWEEP_FILE)
     return ds
 
 
-def _invalid_outcome(case_id: str, reason: str) -> dict[str, Any]:
-    """The outcome of a case whose values are bad: failed, with the validation's reason."""
+def failed_outcome(case_id: str, reason: str) -> dict[str, Any]:
+    """The outcome of a case that is not run: failed, with ``reason`` (its bad values)."""
     return {
         "case_id": case_id,
         "ok": False,
@@ -865,7 +903,8 @@ def _invalid_outcome(case_id: str, reason: str) -> dict[str, Any]:
     }
 
 
-def _commit(store: CaseStore, case: Case, outcome: dict[str, Any], **kwargs: Any) -> None:
+def commit_outcome(store: CaseStore, case: Case, outcome: dict[str, Any], **kwargs: Any) -> None:
+    """:meth:`CaseStore.commit`, a failed write raised as :class:`OutputError`."""
     try:
         store.commit(case, outcome, **kwargs)
     except OSError as exc:

@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
+from planner.alternatives_folder import LEAST_COST_ID
 from planner.errors import InputError, OutputError, Problem
+from planner.outputs import ALTERNATIVES_MODE, sweep_mode
 from planner.results import SUMMARY_FILE, read_summary
 
 
@@ -38,14 +40,20 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
 
     One file that opens offline in any browser and prints to PDF: executive summary,
     where the racks go, how they are powered, east-west flows, costs, and the data
-    and assumptions behind them.
+    and assumptions behind them. RUN_DIR may also be a sweep's folder (its first case,
+    with the sweep's views) or one of near-optimal alternatives (its least-cost plan,
+    with the range of each aggregate across the alternatives and what binds in each).
     """
     from planner.outputs import check_report_out
     from planner.report.page import check_run_dir, safe_stem, write_report
 
-    sweep = None
+    sweep = alternatives = None
     folder = Path(run_dir)
-    if (folder / "sweep.nc").is_file():
+    if sweep_mode(folder) == ALTERNATIVES_MODE:
+        # A folder of near-optimal alternatives: their section, then the least-cost plan.
+        alternatives = _read_alternatives(folder)
+        run_dir = folder / "cases" / LEAST_COST_ID
+    elif (folder / "sweep.nc").is_file():
         # A sweep or Pareto folder: its own views, then its base case in full.
         sweep = _read_sweep(folder)
         run_dir = _base_case(folder, sweep)
@@ -56,7 +64,7 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     check_report_out(out_file)
     replacing = out_file.is_file()
     try:
-        path = write_report(run_dir, out_file, lang=lang, sweep=sweep)
+        path = write_report(run_dir, out_file, lang=lang, sweep=sweep, alternatives=alternatives)
     except OSError as exc:
         raise OutputError.from_exception(out_file, "could not write the report", exc) from exc
     size_mb = path.stat().st_size / 1e6
@@ -65,11 +73,15 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
 
 
 def default_name(folder: Path, summary: dict[str, Any]) -> str:
-    """The report's default name: a sweep or frontier folder's own name
+    """The report's default name: a sweep, frontier or alternatives folder's own name
     (``sweep-national_2025``, ``pareto-national_2025``), a what-if run's folder name
     (``national_2025--carbon_price_cny_per_tco2=200``), else the scenario."""
     scenario = str(summary.get("scenario", folder.name))
-    if (folder / "sweep.nc").is_file() or folder.name.startswith(f"{scenario}--"):
+    if (
+        (folder / "sweep.nc").is_file()
+        or sweep_mode(folder) == ALTERNATIVES_MODE
+        or folder.name.startswith(f"{scenario}--")
+    ):
         return folder.name
     return scenario
 
@@ -90,6 +102,21 @@ def _read_sweep(sweep_dir: Path) -> Any:
             f"cannot be read as the sweep's netCDF file ({type(exc).__name__}: {exc})",
             "rerun the same sweep command: the finished cases are kept and sweep.nc is "
             "written again from them",
+        ) from None
+
+
+def _read_alternatives(folder: Path) -> Any:
+    """The alternatives' Dataset, or one clear problem if the folder cannot give it."""
+    from planner.alternatives_folder import ALTERNATIVES_FILE, load_alternatives
+
+    try:
+        return load_alternatives(folder)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise _damaged(
+            folder / ALTERNATIVES_FILE,
+            f"cannot be read ({type(exc).__name__}: {exc})",
+            "rerun the same planner alternatives command: the finished alternatives are "
+            "kept and alternatives.nc is written again from them",
         ) from None
 
 

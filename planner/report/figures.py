@@ -1649,3 +1649,106 @@ FIGURE_SPECS: list[tuple[str, str, Callable[[xr.Dataset, str], Spec]]] = [
     ("costs", "cost_by_component", cost_by_component_spec),
     ("costs", "cost_by_hub", cost_by_hub_spec),
 ]
+
+
+# --- near-optimal alternatives ---------------------------------------------------------------
+
+ALTERNATIVE_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2",
+                       "#EECA3B", "#9D755D", "#BAB0AC", "#FF9DA6"]  # fmt: skip
+
+
+def plan_labels(alt: xr.Dataset, lang: str, hub_names: dict[str, str] | None = None) -> list[str]:
+    """``P<i> <what the plan is>`` for each alternative of an alternatives Dataset."""
+    points = alt["point"].values if "point" in alt.coords else np.zeros(alt.sizes["alternative"])
+    return [
+        f"P{i} {text.alternative_label(str(k), str(o), int(p), lang, hub_names)}"
+        for i, (k, o, p) in enumerate(
+            zip(alt["kind"].values, alt["objective"].values, points, strict=True)
+        )
+    ]
+
+
+def strip_aggregates(alt: xr.Dataset) -> list[str]:
+    """The aggregates the strip view shows: the optimised ones, then every national one
+    (per-hub aggregates only when optimised)."""
+    optimised = json.loads(alt.attrs.get("objectives", "[]"))
+    rest = [str(a) for a in alt["aggregate"].values if "." not in str(a)]
+    return optimised + [a for a in rest if a not in optimised]
+
+
+def alternatives_strip_spec(
+    alt: xr.Dataset, lang: str = "en", hub_names: dict[str, str] | None = None
+) -> Spec:
+    """Plain-data form of :func:`alternatives_strip_figure`."""
+    text.check_lang(lang)
+    keys = strip_aggregates(alt)
+    ok = ~alt["failed"].values.astype(bool)
+    values = alt["aggregate_value"].sel(aggregate=keys).values  # (alternative, aggregate)
+    units = [str(u) for u in alt["aggregate_unit"].sel(aggregate=keys).values]
+    lo = np.nanmin(np.where(ok[:, None], values, np.nan), axis=0)
+    hi = np.nanmax(np.where(ok[:, None], values, np.nan), axis=0)
+    span = hi - lo
+    flat = ~(span > 1e-9 * np.maximum(np.abs(hi), 1.0))
+    position = np.where(flat, 0.5, (values - lo) / np.where(flat, 1.0, span))
+    rows = [
+        f"{_esc(text.aggregate_label(k, lang, hub_names))}<br><span style='color:#666'>"
+        f"{_esc(text.aggregate_quantity(a, u, lang))} – {_esc(text.aggregate_quantity(b, u, lang))}"
+        "</span>"
+        for k, a, b, u in zip(keys, lo, hi, units, strict=True)
+    ]
+    labels = plan_labels(alt, lang, hub_names)
+    data = []
+    for i, label in enumerate(labels):
+        if not ok[i]:
+            continue
+        least = str(alt["kind"].values[i]) == "least_cost"
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": np.round(position[i], 4),
+                "y": rows,
+                "name": _esc(label),
+                "text": [
+                    _esc(text.aggregate_quantity(v, u, lang))
+                    for v, u in zip(values[i], units, strict=True)
+                ],
+                "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
+                "marker": {
+                    "size": 15 if least else 11,
+                    "symbol": "diamond" if least else "circle",
+                    "color": "#14212e" if least else ALTERNATIVE_COLOURS[i % 10],
+                    "line": {"width": 1, "color": "#fff"},
+                    "opacity": 1.0 if least else 0.85,
+                },
+            }
+        )
+    layout = _layout(
+        t("fig.alt_strip.title", lang),
+        lang,
+        height=140 + 62 * len(keys),
+        margin={"l": 330, "r": 30, "t": 70, "b": 60},
+        xaxis=_axis(
+            t("axis.alt_position", lang), range=[-0.05, 1.05], tickformat=".0%", zeroline=False
+        ),
+        yaxis={"autorange": "reversed", "type": "category", "automargin": True},
+        legend={
+            "orientation": "h",
+            "y": -0.12 - 0.3 / max(len(keys), 1),
+            "x": 0,
+            "yanchor": "top",
+        },
+    )
+    return {"data": data, "layout": layout}
+
+
+def alternatives_strip_figure(
+    alt: xr.Dataset, lang: str = "en", hub_names: dict[str, str] | None = None
+) -> go.Figure:
+    """Each plan of an alternatives folder on a strip per aggregate.
+
+    A row per aggregate (:func:`strip_aggregates`), its lowest and highest value across
+    the plans under its name; each plan is a marker at its place between them (0: the
+    lowest, 1: the highest), the least-cost plan a dark diamond. Hovering shows the value.
+    """
+    return to_figure(alternatives_strip_spec(alt, lang, hub_names))

@@ -878,6 +878,7 @@ def render_report(
     sweep: xr.Dataset | None = None,
     results: xr.Dataset | None = None,
     summary: dict[str, Any] | None = None,
+    alternatives: xr.Dataset | None = None,
 ) -> str:
     """The report of ``run_dir`` as one self-contained HTML string.
 
@@ -895,6 +896,10 @@ def render_report(
         :func:`planner.results.read_run` returns them, or the in-memory ones the run
         wrote): the page is the same, without reading ``results.nc`` again. Whichever
         is None is read from ``run_dir``; ``model.yaml`` always is.
+    alternatives
+        The Dataset of a folder of near-optimal alternatives (``alternatives.nc``) whose
+        least-cost plan ``run_dir`` is: its section
+        (:func:`planner.report.alternatives.alternatives_section`) comes first.
 
     Returns
     -------
@@ -909,6 +914,11 @@ def render_report(
     sections[0] += "\n" + "\n".join(_figure_html(i, f) for i, f in figs.get("summary", []))
     sections[0] += "\n</section>"
     shown = ["summary"]
+    if alternatives is not None:  # what the reader came for, before the least-cost plan
+        from planner.report.alternatives import alternatives_section
+
+        sections.insert(0, alternatives_section(alternatives, ds, lang))
+        shown.insert(0, "alternatives")
     for section in ("racks", "power", "flows", "costs"):
         if figs.get(section):
             extra = SECTION_TABLES[section](ds, lang) if section in SECTION_TABLES else ""
@@ -1060,6 +1070,7 @@ def write_report(
     sweep: xr.Dataset | None = None,
     results: xr.Dataset | None = None,
     summary: dict[str, Any] | None = None,
+    alternatives: xr.Dataset | None = None,
 ) -> Path:
     """Write the report of ``run_dir`` to ``out_file`` atomically and return its path.
 
@@ -1080,13 +1091,18 @@ def write_report(
         The run's results Dataset and summary when the caller already holds them, e.g.
         ``planner plan`` right after writing the run folder: skips reading
         ``results.nc`` again (see :func:`render_report`).
+    alternatives
+        The Dataset of a folder of near-optimal alternatives (see :func:`render_report`).
 
     Returns
     -------
     Path
         ``out_file``.
     """
-    page = render_report(Path(run_dir), lang, sweep=sweep, results=results, summary=summary)
+    page = render_report(
+        Path(run_dir), lang, sweep=sweep, results=results, summary=summary,
+        alternatives=alternatives,
+    )  # fmt: skip
     return write_page(page, out_file)
 
 

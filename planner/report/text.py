@@ -12,6 +12,7 @@ English and 亿元 in Chinese).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 LANGS = ("en", "zh")
@@ -472,6 +473,109 @@ STRINGS: dict[str, dict[str, str]] = {
     "component.carbon": {"en": "Carbon price", "zh": "碳价"},
     "component.penalty": {"en": "Shortfall penalty", "zh": "缺口惩罚"},
     "component.shortfall_penalty": {"en": "Shortfall penalty", "zh": "缺口惩罚"},
+    # --- near-optimal alternatives (planner alternatives) -------------------------------
+    "section.alternatives": {"en": "Near-optimal alternatives", "zh": "近优备选方案"},
+    "alt.intro": {
+        "en": "How much freedom the least cost leaves. With the total discounted cost held "
+        "within {slack} of the least cost ({limit}) and every target met as the least-cost "
+        "plan meets it, each aggregate below was minimised and maximised (integer build "
+        "modules, each plan proven within the model's MIP gap by HiGHS){spores}. The rest "
+        "of this report is the least-cost plan.",
+        "zh": "最低成本之外还有多大的选择余地。在折现总成本不超过最低成本{slack}（{limit}）、"
+        "各项目标的完成情况与最低成本方案相同的条件下，分别求下列指标的最小值和最大值"
+        "（建设模块取整数，每个方案均由HiGHS证明在模型的MIP间隙以内）{spores}。本报告其余部分"
+        "为最低成本方案。",
+    },
+    "alt.spores": {
+        "en": ", and {n} SPORES plans were traced, each staying away from what the plans "
+        "before it built",
+        "zh": "，并依次求出{n}个SPORES方案，每个方案尽量避开此前方案已建设的内容",
+    },
+    "alt.ranges": {"en": "Ranges within the slack", "zh": "成本余量内的取值范围"},
+    "alt.range_line": {
+        "en": "{what}: {low} to {high} within {slack} of the least cost "
+        "(least-cost plan: {least}).",
+        "zh": "{what}：在最低成本{slack}以内为{low}至{high}（最低成本方案：{least}）。",
+    },
+    "alt.optimised": {"en": "minimised and maximised", "zh": "已求最小值和最大值"},
+    "alt.observed": {
+        "en": "spread across these plans (not optimised)",
+        "zh": "上述方案间的差异（未专门优化）",
+    },
+    "alt.col.aggregate": {"en": "Aggregate", "zh": "指标"},
+    "alt.col.least": {"en": "Least-cost plan", "zh": "最低成本方案"},
+    "alt.col.low": {"en": "Lowest", "zh": "最低"},
+    "alt.col.high": {"en": "Highest", "zh": "最高"},
+    "alt.col.how": {"en": "How found", "zh": "求解方式"},
+    "alt.col.plan": {"en": "Plan", "zh": "方案"},
+    "alt.col.cost": {"en": "Cost above the least", "zh": "成本增幅"},
+    "alt.col.gap": {"en": "Proven gap", "zh": "已证明间隙"},
+    "alt.plans": {"en": "The plans", "zh": "各方案"},
+    "alt.binding": {
+        "en": "Which targets and limits bind in each plan",
+        "zh": "各方案中起约束作用的目标与限制",
+    },
+    "alt.binding_note": {
+        "en": "● binds (within 0.01 % of its bound). The cost limit binds where a plan "
+        "spends the whole slack.",
+        "zh": "●表示起约束作用（与限值相差不超过0.01%）。成本上限起作用表示该方案用满了成本余量。",
+    },
+    "alt.failed": {"en": "{plan}: not solved ({reason})", "zh": "{plan}：未求解（{reason}）"},
+    "alt.least_cost": {"en": "least cost", "zh": "最低成本方案"},
+    "alt.min": {"en": "{what}: lowest", "zh": "{what}最低"},
+    "alt.max": {"en": "{what}: highest", "zh": "{what}最高"},
+    "alt.spores_point": {"en": "SPORES {n}", "zh": "SPORES方案{n}"},
+    "alt.target.total_eflops": {
+        "en": "Total computing-power target, {year}",
+        "zh": "{year}年算力总规模目标",
+    },
+    "alt.target.intelligent_share": {
+        "en": "Intelligent share target, {year}",
+        "zh": "{year}年智能算力占比目标",
+    },
+    "alt.target.green_share": {
+        "en": "Green power share of new capacity, {hub}, {year}",
+        "zh": "{year}年{hub}新增算力绿电占比",
+    },
+    "alt.target.carbon_cap": {"en": "Carbon cap, {year}", "zh": "{year}年碳排放上限"},
+    "alt.limit": {"en": "{limit} at {site}, {year}", "zh": "{year}年{site}{limit}"},
+    "alt.cost_slack": {"en": "Cost limit (least cost + slack)", "zh": "成本上限（最低成本+余量）"},
+    "fig.alt_strip.title": {
+        "en": "Each plan's place in the range of each aggregate",
+        "zh": "各方案在各指标取值范围中的位置",
+    },
+    "axis.alt_position": {
+        "en": "Position between the lowest and the highest plan",
+        "zh": "在最低与最高方案之间的位置",
+    },
+    "agg.west_racks": {"en": "New racks in the western hubs", "zh": "西部枢纽新建机架"},
+    "agg.east_racks": {"en": "New racks in the eastern hubs", "zh": "东部枢纽新建机架"},
+    "agg.west_share": {
+        "en": "Western hubs' share of new racks",
+        "zh": "西部枢纽新建机架占比",
+    },
+    "agg.west_intelligent_racks": {
+        "en": "New intelligent racks in the western hubs",
+        "zh": "西部枢纽新建智能算力机架",
+    },
+    "agg.west_eflops": {
+        "en": "New computing power in the western hubs",
+        "zh": "西部枢纽新增算力",
+    },
+    "agg.east_eflops": {
+        "en": "New computing power in the eastern hubs",
+        "zh": "东部枢纽新增算力",
+    },
+    "agg.emissions": {"en": "Emissions over the plan years", "zh": "规划期碳排放"},
+    "agg.solar_wind": {"en": "New solar and wind capacity", "zh": "新建风电和光伏装机"},
+    "agg.grid_energy": {
+        "en": "Grid electricity over the plan years",
+        "zh": "规划期电网购电量",
+    },
+    "agg.racks": {"en": "New racks in {hub}", "zh": "{hub}新建机架"},
+    "agg.eflops": {"en": "New computing power in {hub}", "zh": "{hub}新增算力"},
+    "unit.TWh": {"en": "TWh", "zh": "太瓦时"},
+    "unit.GW": {"en": "GW", "zh": "吉瓦"},
     # --- units -------------------------------------------------------------------------
     "unit.EFLOPS": {"en": "EFLOPS", "zh": "EFLOPS"},
     "unit.std_rack": {"en": "standard racks", "zh": "标准机架"},
@@ -747,6 +851,44 @@ def quantity(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
     u = unit(units, lang)
     text = number(value, digits, lang)
     return f"{text} {u}" if u else text
+
+
+def aggregate_label(key: str, lang: str, hub_names: Mapping[str, str] | None = None) -> str:
+    """The name of an aggregate of :mod:`planner.aggregates` (``racks.<hub>`` with the
+    hub's name) in ``lang``."""
+    measure, dot, hub = key.partition(".")
+    if dot:
+        return t(f"agg.{measure}", lang, default=key, hub=(hub_names or {}).get(hub, hub))
+    return t(f"agg.{key}", lang, default=key.replace("_", " "))
+
+
+def aggregate_quantity(value: Any, units: str, lang: str) -> str:
+    """An aggregate's value for readers: a share in percent, emissions in million tonnes,
+    energy in TWh, capacity in GW, when large."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(x):
+        return "–"
+    if units == "1":
+        return percent(x, lang)
+    for small, big, factor in (("tCO2", "MtCO2", 1e6), ("MWh", "TWh", 1e6), ("MW", "GW", 1e3)):
+        if units == small and abs(x) >= factor:
+            return quantity(x / factor, big, lang)
+    return quantity(x, units, lang, digits=4)
+
+
+def alternative_label(
+    kind: str, key: str, point: int, lang: str, hub_names: Mapping[str, str] | None = None
+) -> str:
+    """A plan of an alternatives folder in words: the least-cost plan, the lowest or
+    highest of an aggregate, or a SPORES point."""
+    if kind in ("min", "max"):
+        return t(f"alt.{kind}", lang, what=aggregate_label(key, lang, hub_names))
+    if kind == "spores":
+        return t("alt.spores_point", lang, n=point)
+    return t("alt.least_cost", lang)
 
 
 def money_axis(units: str, lang: str) -> tuple[float, str]:

@@ -16,6 +16,7 @@ Status mapping never raises for infeasible, unbounded or time-limited runs: they
 from __future__ import annotations
 
 import dataclasses
+import fractions
 import logging
 import math
 import sys
@@ -493,6 +494,32 @@ class CompiledModel:
             SOLVER_VERSION,
             h.modelStatusToString(model_status),
         )
+
+    def objective_step(self) -> tuple[float, float] | None:
+        """``(step, offset)`` when the objective takes only the values ``offset + n * step``
+        (``n`` whole) on integer solutions, else None.
+
+        That is when every column with a cost is an integer column and every cost a whole
+        multiple of ``step`` (HiGHS's "objective function is integral with scale", which
+        it uses to prune but not to stop). A bound may then be rounded to that lattice:
+        no solution lies strictly between two of its points.
+        """
+        lp = self.highs.getLp()
+        cost = np.asarray(lp.col_cost_, dtype=float)
+        priced = np.flatnonzero(cost)
+        if not len(priced) or not self._integer_now[priced].all():
+            return None
+        step = fractions.Fraction(0)
+        for c in np.abs(cost[priced]).tolist():
+            frac = fractions.Fraction(c).limit_denominator(10**6)
+            if abs(float(frac) - c) > 1e-9 * c:
+                return None
+            # the greatest common divisor of two fractions
+            step = fractions.Fraction(
+                math.gcd(step.numerator * frac.denominator, frac.numerator * step.denominator),
+                step.denominator * frac.denominator,
+            )
+        return float(step), float(lp.offset_)
 
     def column_values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)

@@ -214,7 +214,7 @@ def _root_incumbent(
     HiGHS's own rounding heuristics tend to round a build down and pay the shortfall
     penalty, so on the national model its first incumbents are 1-2 % above the bound
     and the search for a 0.1 % solution takes most of the solve. Here the LP relaxation
-    is solved (its objective is a valid lower bound on the MILP), then :func:`_dive`
+    is solved (its objective is a valid lower bound on the MILP), then :func:`dive`
     fixes its fractional build decisions one at a time, each LP re-solved from the last
     basis, until none is fractional: a feasible MILP solution. (Should the dive fail, the
     relaxation's integers are rounded up and stepped back down, smallest fraction first,
@@ -246,7 +246,7 @@ def _root_incumbent(
             out_of_time = relaxed.status == SolveStatus.time_limit
             return None, _no_plan(relaxed, t0) if out_of_time else None
         x_lp = compiled.column_values()[ints]
-        fixed = _dive(compiled, ints, remaining, threads, log)
+        fixed = dive(compiled, ints, remaining, threads, log)
         if fixed is None:  # the dive failed: the relaxation rounded up and repaired
             compiled.restore()
             compiled.set_integrality(ints, False)
@@ -292,7 +292,7 @@ def _root_incumbent(
 _DIVE_STEPS_PER_INTEGER = 3
 
 
-def _dive(
+def dive(
     compiled: CompiledModel,
     ints: np.ndarray,
     remaining: Callable[[], float],
