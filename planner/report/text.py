@@ -863,19 +863,15 @@ def aggregate_label(key: str, lang: str, hub_names: Mapping[str, str] | None = N
 
 
 def aggregate_quantity(value: Any, units: str, lang: str) -> str:
-    """An aggregate's value for readers: a share in percent, emissions in million tonnes,
-    energy in TWh, capacity in GW, when large."""
+    """An aggregate's value for readers: a share in percent, the rest in the reader's
+    units as every table shows them (:func:`quantity`: million t / 万吨 / 亿吨 of CO₂,
+    TWh / 亿千瓦时, GW / 万千瓦, 万架)."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         return "–"
     if math.isnan(x):
         return "–"
-    if units == "1":
-        return percent(x, lang)
-    for small, big, factor in (("tCO2", "MtCO2", 1e6), ("MWh", "TWh", 1e6), ("MW", "GW", 1e3)):
-        if units == small and abs(x) >= factor:
-            return quantity(x / factor, big, lang)
     return quantity(x, units, lang, digits=4)
 
 
