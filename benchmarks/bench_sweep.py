@@ -3,7 +3,9 @@
 A 24-case sweep of the default model (carbon price 6 values x 2025 intelligent share
 4 values) runs as a fresh `planner sweep` process into an empty folder, in four ways:
 serial (``--workers 1``, in the client process) and a pool of 2 worker processes, each
-with and without the per-worker input cache (``--no-reuse``)::
+with and without reuse (``--no-reuse``: every case loads its inputs, builds its model and
+compiles it afresh; with reuse a worker keeps them and sets each case's numbers on the
+last case's model and HiGHS instance)::
 
     python benchmarks/bench_sweep.py                 # 2 representative days, 1 run each
     python benchmarks/bench_sweep.py --days 8 --runs 3
@@ -37,9 +39,9 @@ VARY = [
 ]
 CONFIGS = {  # label -> extra arguments
     "serial, rebuild per case": ["--workers", "1", "--no-reuse"],
-    "serial, reuse inputs": ["--workers", "1"],
+    "serial, reuse model": ["--workers", "1"],
     "pool 2, rebuild per case": ["--workers", "2", "--no-reuse"],
-    "pool 2, reuse inputs": ["--workers", "2"],
+    "pool 2, reuse model": ["--workers", "2"],
 }
 
 

@@ -86,6 +86,7 @@ class _LazyGroup(click.Group):
 
     lazy_commands: ClassVar[dict[str, tuple[str, str, bool]]] = {
         "report": ("planner.report.cli", "report_command", True),
+        "compare": ("planner.report.compare", "compare_command", True),
         "sweep": ("planner.sweep_cli", "sweep_command", False),
         "pareto": ("planner.sweep_cli", "pareto_command", False),
         "alternatives": ("planner.alternatives_cli", "alternatives_command", False),
@@ -120,6 +121,37 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+
+
+RUN_NAME_MAX_CHARS = 120
+
+
+def run_name(scenario: str, overrides: tuple[str, ...] | list[str]) -> str:
+    """The name of a run: its scenario, and for a what-if run a readable tag of what was set.
+
+    ``national_2025`` with ``--set carbon_price_cny_per_tco2=200`` is
+    ``national_2025--carbon_price_cny_per_tco2=200``; several settings are joined by
+    ``--`` in the order given. The tag is file-safe (letters, digits, ``_ - . =``; any other
+    character becomes ``_``); a tag too long for a file name keeps its start and a short
+    hash of the whole. ``--set scenario=NAME`` names the run itself and is no tag.
+    """
+    import hashlib
+    import re
+
+    parts = []
+    for item in overrides:
+        key, _sep, value = str(item).partition("=")
+        key, value = key.strip(), value.strip()
+        if key == "scenario":
+            continue
+        parts.append(re.sub(r"[^\w.=-]+", "_", f"{key}={value}", flags=re.ASCII).strip("_"))
+    if not parts:
+        return scenario
+    name = "--".join([scenario, *parts])
+    if len(name) > RUN_NAME_MAX_CHARS:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[: RUN_NAME_MAX_CHARS - 10].rstrip('-_.=')}--{digest}"
+    return name
 
 
 def _solve_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -179,16 +211,18 @@ def _solve_and_write(
     solver_log: bool | None,
 ) -> tuple[Path | None, Run]:
     from planner.model_file import load_model
-    from planner.outputs import check_run_out, check_writable
+    from planner.outputs import check_run_out, check_writable, is_run_folder
     from planner.run import run_model
 
     days = _parse_hours(hours)
     # Before solving: a folder planner will not replace, or cannot write, is refused now.
     model, data_dir = load_model(model_path, list(overrides))
-    target = out_dir or Path("runs") / model.scenario
+    # A what-if run (--set) gets its own folder: it never replaces the scenario's own run.
+    target = out_dir or Path("runs") / run_name(model.scenario, overrides)
     keep = [model_path, data_dir]
     check_run_out(target, force=force, keep=keep)
     check_writable(target)
+    replacing = is_run_folder(target)
     with console.status("starting") as status:
         run = run_model(
             model_path,
@@ -203,9 +237,15 @@ def _solve_and_write(
         status.update("writing the run folder")
         check_run_out(target, force=force, keep=keep)  # it may have changed meanwhile
         path = run.write(target, force=force)
-    _print_summary(run.summary, path)
+    _print_summary(run.summary, path, _display_names(run.results))
     if path != target.resolve():
         _say_kept(target, path, run)
+    elif replacing:
+        out.print(
+            f"  (this replaced the earlier run in {target}; give --out DIR, or a --set, to "
+            "keep runs apart)",
+            markup=False,
+        )
     return path, run
 
 
@@ -219,7 +259,32 @@ def _say_kept(target: Path, path: Path | None, run: Run) -> None:
     )
 
 
-def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
+def _display_names(results: Any) -> dict[str, str]:
+    """Site and hub ids -> their English names, for messages (no raw ids for readers)."""
+    names: dict[str, str] = {}
+    for dim in ("hub", "site"):  # a site named like its hub wins
+        var = f"{dim}_name_en"
+        if results is not None and var in results and dim in results.coords:
+            for ident, name in zip(results[dim].values, results[var].values, strict=True):
+                if str(name) and str(name) != "nan":
+                    names[str(ident)] = str(name)
+    return names
+
+
+def _named(message: str, names: dict[str, str]) -> str:
+    """``message`` with the site ids it names (" at yrd_demo") replaced by their names."""
+    import re
+
+    if not names:
+        return message
+    pattern = re.compile(r"(?<=\bat )(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], message)
+
+
+def _print_summary(
+    summary: dict[str, Any], path: Path | None, names: dict[str, str] | None = None
+) -> None:
+    names = names or {}
     out.print(
         f"[bold]{escape(str(summary['scenario']))}[/]: {escape(str(summary['status']))}", end=""
     )
@@ -233,6 +298,7 @@ def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
         share = row["intelligent_share"]
         green = row["green_share"]
         hub = row.get("green_share_hub")
+        hub = names.get(str(hub), hub)
         out.print(
             f"  {year}: {row['total_eflops']:,.1f} EFLOPS"
             f" (target {row['target_total_eflops']:,.0f}),"
@@ -242,7 +308,7 @@ def _print_summary(summary: dict[str, Any], path: Path | None) -> None:
             + f", emissions {row['emissions_tco2'] / 1e6:,.2f} MtCO2",
             markup=False,
         )
-    out.print(f"  {summary.get('explanation', '')}", markup=False)
+    out.print(f"  {_named(summary.get('explanation', ''), names)}", markup=False)
     t = summary.get("timings_s", {})
     stages = ("load", "design_hint", "build", "solve", "write")
     out.print("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in t.items() if k in stages))
@@ -315,8 +381,10 @@ def plan(
     from planner.report.page import safe_stem, write_report
 
     scenario = load_model(model, list(overrides))[0].scenario
-    report_path = Path("reports") / f"{safe_stem(scenario)}.html"
+    name = out_dir.name if out_dir is not None else run_name(scenario, overrides)
+    report_path = Path("reports") / f"{safe_stem(name)}.html"
     check_report_out(report_path)  # a file planner did not write is refused before solving
+    replacing = report_path.is_file()
     path, run = _solve_and_write(
         model, overrides, out_dir, force, hours, time_limit, gap, threads, solver_log
     )
@@ -324,7 +392,8 @@ def plan(
         sys.exit(EXIT_NOT_SOLVED)
     # The run is still in memory: the report need not read the folder back.
     write_report(path, report_path, lang=lang, results=run.results, summary=run.summary)
-    out.print(f"  report: {report_path}", markup=False)
+    said = " (replaced the earlier report of this run)" if replacing else ""
+    out.print(f"  report: {report_path}{said}", markup=False)
 
 
 @main.command()

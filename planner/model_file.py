@@ -160,6 +160,7 @@ class ModelFile(_Strict):
 
     scenario: str = Field(min_length=1, max_length=SCENARIO_MAX_CHARS)
     description: str = ""
+    description_zh: str = ""
     data_dir: str = Field("../data", min_length=1)
     years: list[Year] = Field(min_length=1)
     target: Targets = Field(default_factory=Targets)
@@ -352,6 +353,7 @@ class SettableKey:
 KEY_MEANINGS: dict[str, str] = {
     "scenario": "name of the run: runs/<scenario>, reports/<scenario>.html",
     "description": "what the scenario asks, shown at the top of the report",
+    "description_zh": "the description in Chinese, shown at the top of the Chinese report",
     "data_dir": "the data folder, relative to the model file",
     "years": "plan years, after the base year of data/params.csv",
     "target.total_eflops": "national compute in service by the end of the year",

@@ -122,13 +122,14 @@ def solve_model(
     t_start: float | None = None,
     sliced: xr.Dataset | None = None,
     built: Built | None = None,
-    design_hint: dict[tuple[str, Any], float] | None = None,
+    full_year_hint: dict[tuple[str, Any], float] | None = None,
 ) -> Run:
     """Solve an already parsed model file against a data directory.
 
     ``sliced`` skips loading: the time-sliced inputs of this model, already prepared
     (:class:`planner.session.Session` keeps them and applies each case's settings);
-    ``design_hint`` is then the full-year trust region's centre, if any. ``built`` is the
+    ``full_year_hint`` is then the full-year trust region's centre, if any (from
+    :func:`design_hint`). ``built`` is the
     model and solver of an earlier case of the same shape: this case's numbers are set
     on it (:func:`planner.formulation.case.apply_case`) instead of building and
     compiling; should they not fit, the model is built afresh. When ``sliced`` is given
@@ -145,7 +146,7 @@ def solve_model(
     step = on_step or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = t_start if t_start is not None else time.perf_counter()
-    hint = design_hint
+    hint = full_year_hint
     keep = sliced is not None
     if sliced is None:
         inputs = load_inputs(model, data_dir)

@@ -180,7 +180,7 @@ class Session:
             t_start=t0,
             sliced=sliced,
             built=built,
-            design_hint=hint,
+            full_year_hint=hint,
         )
         if run.built is not None:
             self._built, self._built_key = run.built, key

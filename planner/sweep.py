@@ -925,7 +925,26 @@ def _manifest(plan: SweepPlan) -> dict[str, Any]:
             {"case_id": c.case_id, "index": c.index, "varied": dict(c.varied)} for c in plan.cases
         ],
         "extra_coords": plan.extra_coords,
+        # What each varied key is in the model as given (for the report's base case).
+        "base_values": _base_values(plan),
     }
+
+
+def _base_values(plan: SweepPlan) -> dict[str, Any]:
+    """The value of each varied key in the model file with the base overrides (None where
+    the model file leaves it to the data, e.g. a target year it does not list)."""
+    try:
+        model, _ = load_model(plan.model_path, list(plan.base_overrides))
+    except InputError:
+        return {}
+    tree: Any = model.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for key in plan.keys:
+        node = tree
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        out[key] = node if isinstance(node, int | float | str | bool) else None
+    return out
 
 
 def write_dataset(ds: xr.Dataset, path: Path) -> None:
@@ -1052,6 +1071,7 @@ def assemble_sweep(plan: SweepPlan | dict[str, Any], out_dir: Path | str) -> xr.
         "base_overrides": json.dumps(manifest["base_overrides"]),
         "n_cases": n,
         "n_failed": int(ds["failed"].sum()),
+        "base_values": json.dumps(manifest.get("base_values") or {}),
     }
     return ds
 

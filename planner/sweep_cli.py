@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -76,7 +77,11 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--no-reuse",
             is_flag=True,
-            help="Load and time-slice the inputs afresh for every case (for timing).",
+            help=(
+                "Load the inputs, build the model and compile it for HiGHS afresh for "
+                "every case, instead of setting each case's numbers on the last one "
+                "(for timing and checking)."
+            ),
         ),
         click.option(
             "--retry-failed",
@@ -89,25 +94,60 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def time_left(elapsed_s: float | None, done: int, total: int) -> str:
+    """What is left, said from the cases finished in this run: after the first case, their
+    average time times the cases to go (a solve takes seconds to minutes, so rich's own
+    estimate, from the last 30 s of progress, would say "-:--:--" all along).
+
+    Parameters
+    ----------
+    elapsed_s
+        Time since this run's first case started [s]; None before it.
+    done, total
+        Cases finished in this run, and cases this run has to finish.
+    """
+    if done >= total:
+        return "done"
+    if not done or not elapsed_s:
+        return "left: after case 1"
+    left = elapsed_s / done * (total - done)
+    hours, rest = divmod(round(left), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"left ~{hours}:{minutes:02d}:{seconds:02d}"
+
+
+class _TimeLeft(ProgressColumn):
+    """Time left from the average time of the cases this run solved (see
+    :func:`time_left`); those done without a solve (kept by a resumed sweep, the
+    frontier's least-cost end reused, values refused) count as done but not in it."""
+
+    def render(self, task: Any) -> Text:
+        before = int(task.fields.get("before", 0))
+        done = int(task.completed) - before
+        return Text(time_left(task.elapsed, done, int(task.total or 0) - before))
+
+
 class _Bar:
-    """A rich progress bar on stderr: cases done, failed, time left."""
+    """A rich progress bar on stderr: cases done (those a resumed sweep kept among them),
+    failed, time taken and left, on one line of the terminal's width."""
 
     def __init__(self, *labels: str):
         self.labels = list(labels)
         self.label = labels[0]
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=None),  # the bar takes what the other columns leave
             MofNCompleteColumn(),
             TextColumn("failed {task.fields[failed]}"),
             TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
+            _TimeLeft(),
             console=console,
             transient=False,
+            expand=True,
         )
         self.task: Any = None
         self.failed = 0
+        self.untimed = 0  # cases done without a solve: kept from before, given, refused
 
     def hooks(self) -> SweepProgress:
         return SweepProgress(on_start=self._start, on_case=self._case)
@@ -116,19 +156,29 @@ class _Bar:
         if self.task is not None:  # a second stage (pareto: the ends, then the points)
             self.progress.remove_task(self.task)
             self.label = self.labels[min(self.labels.index(self.label) + 1, len(self.labels) - 1)]
-        if done_before or failed_before:
+        before = done_before + failed_before
+        if before:
             self.progress.console.print(
-                f"{self.label}: resuming; {done_before + failed_before} cases already finished "
-                f"({failed_before} failed) are kept.",
+                f"{self.label}: resuming; {before} finished cases kept "
+                f"({failed_before} failed), {todo} to run.",
                 markup=False,
             )
-        self.failed = 0
-        self.task = self.progress.add_task(self.label, total=todo, failed=0)
+        self.failed = failed_before
+        self.untimed = before
+        self.task = self.progress.add_task(
+            escape(self.label),
+            total=before + todo,
+            completed=before,
+            failed=self.failed,
+            before=self.untimed,
+        )
 
     def _case(self, _case: Any, outcome: dict[str, Any]) -> None:
         if not outcome["ok"]:
             self.failed += 1
-        self.progress.update(self.task, advance=1, failed=self.failed)
+        if outcome.get("same_as") or outcome.get("elapsed_s") == 0.0:
+            self.untimed += 1  # not solved (another case's run, or values refused)
+        self.progress.update(self.task, advance=1, failed=self.failed, before=self.untimed)
 
 
 def _executor(workers: int | None, scheduler: str | None) -> dict[str, Any]:
@@ -159,26 +209,37 @@ def _executor(workers: int | None, scheduler: str | None) -> dict[str, Any]:
     return {"executor": "pool", "workers": workers}
 
 
+def _short(value: Any) -> str:
+    """A varied value in a few characters: 0.35, 200, 64.24M (a cap in tonnes)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        v = float(value)
+        if abs(v) >= 1e6:
+            return f"{v / 1e6:.4g}M"
+        return f"{v:.4g}"
+    return str(value)
+
+
 def _print_table(ds: Any, out_dir: Path) -> int:
-    """The sweep as a table on stdout (one row per case); return the number failed."""
+    """The sweep as a table on stdout, one row per case, within 80 columns (the varied
+    keys as A, B, ... named above the table); return the number of cases failed."""
     frame = sweep_table(ds)
     years = [int(y) for y in ds["year"].values]
     keys = [c for c in frame.columns if c in ds.coords and c not in ("case", "year")]
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    for key in keys:  # user text (keys, values) is shown as given, never read as markup
-        table.add_column(Text(key), justify="right", overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("bn CNY", justify="right", no_wrap=True)
+    letters = [chr(ord("A") + i) for i in range(len(keys))]
     last = years[-1] if years else None
+    for letter, key in zip(letters, keys, strict=True):
+        out.print(f"  {letter}: {key}", markup=False)
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("#", justify="right", no_wrap=True)
+    for letter in letters:  # user text (keys, values) is shown as given, never read as markup
+        table.add_column(letter, justify="right", no_wrap=True, max_width=9)
+    table.add_column("status", no_wrap=True, max_width=10, overflow="ellipsis")
+    table.add_column("bn CNY", justify="right", no_wrap=True)
     if last is not None:
-        for head in (f"EFLOPS {last}", f"AI % {last}", f"MtCO2 {last}"):
+        for head in ("EFLOPS", "AI %", "MtCO2"):
             table.add_column(head, justify="right", no_wrap=True)
     for i, row in frame.iterrows():
-        cells = [
-            str(i),
-            *(f"{row[k]:g}" if isinstance(row[k], float) else str(row[k]) for k in keys),
-        ]
+        cells = [str(int(i) + 1), *(_short(row[k]) for k in keys)]
         cells.append(str(row["status"]))
         cells.append(_fmt(row["objective_cny"], 1e9, ",.1f"))
         if last is not None:
@@ -187,12 +248,15 @@ def _print_table(ds: Any, out_dir: Path) -> int:
             cells.append(_fmt(row.get(f"emissions_tco2_{last}"), 1e6, ",.2f"))
         table.add_row(*(Text(c) for c in cells))
     out.print(table)
+    if last is not None:
+        out.print(f"  bn CNY: discounted total cost; EFLOPS, AI % and MtCO2: {last}", markup=False)
     failed = frame[frame["failed"]]
-    for _, row in failed.iterrows():
-        out.print(f"  case {row['case']} failed: {row['reason']}", markup=False)
+    for i, row in failed.iterrows():
+        out.print(f"  case {int(i) + 1} ({row['case']}) failed: {row['reason']}", markup=False)
     out.print(
-        f"  sweep: {out_dir / 'sweep.nc'} ({len(frame)} cases, {len(failed)} failed); "
-        f"case folders: {out_dir / 'cases'}/<case>/",
+        f"  sweep: {out_dir / 'sweep.nc'} ({len(frame)} cases, {len(failed)} failed)\n"
+        f"  case folders: {out_dir / 'cases'}/<case>/\n"
+        f"  report: planner report {out_dir}",
         markup=False,
     )
     return len(failed)

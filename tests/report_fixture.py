@@ -79,6 +79,8 @@ def _inputs(data_dir: Path | None) -> xr.Dataset:
     ds["site_name_zh"] = _da(NAME_ZH, ("site",), "", "site name (Chinese)")
     ds["site_lat_deg"] = _da(LAT, ("site",), "degree_north", "latitude")
     ds["site_lon_deg"] = _da(LON, ("site",), "degree_east", "longitude")
+    ds["occupancy_min_frac"] = _da([0.65, 0.65, 0.6], ("site",), "1", "occupancy rule")
+    ds["stock_occupancy_frac"] = _da([0.6, 0.6, 0.58], ("site",), "1", "stock occupancy")
     ds["rack_limit_std"] = _da(
         [1_000_000, 1_500_000, 9_000_000], ("site",), "std_rack", "rack limit"
     )
@@ -247,7 +249,7 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
             capacity = compute[:, c, y].copy()
             for r in range(len(REGIONS)):
                 for v in range(len(SERVICES)):
-                    want = capacity.sum() * share_rs[r, v]
+                    want = 0.7 * capacity.sum() * share_rs[r, v]  # 70 % occupied
                     ok = np.flatnonzero(lat[r] <= limit[v])
                     if ok.size == 0:
                         unserved[r, v, c, y] = want
@@ -257,6 +259,18 @@ def _solution(ds: xr.Dataset) -> xr.Dataset:
     unserved[0, 0, 1, 1] = 2.5  # a little real-time AI demand goes unserved in 2025
     sol["served_eflops"] = _da(
         served, ("region", "service", "rack_class", "site", "year"), "EFLOPS", "compute served"
+    )
+    sol["served_site_eflops"] = _da(
+        served.sum(axis=(0, 1)).transpose(1, 0, 2),
+        ("site", "rack_class", "year"),
+        "EFLOPS",
+        "demand served at the site",
+    )
+    sol["compute_new_eflops"] = _da(
+        np.cumsum(new, axis=2) * eflops_per_rack[None, :, None],
+        ("site", "rack_class", "year"),
+        "EFLOPS",
+        "compute of racks built under the plan",
     )
     sol["unserved_eflops"] = _da(
         unserved, ("region", "service", "rack_class", "year"), "EFLOPS", "unserved demand"

@@ -399,6 +399,10 @@ def test_the_report_draws_each_range_beside_the_least_cost_value(folder: Path, t
     )
     low, high, least = (text_quantity(emissions[k], "zh") for k in ("min", "max", "least_cost"))
     assert f"规划期碳排放：在最低成本1.0%以内为{low}至{high}（最低成本方案：{least}）。" in zh
+    # Chinese counts CO2 in 万吨 / 亿吨, as every other table of the report does
+    assert "百万吨" not in zh
+    assert text_quantity(1.339e8, "zh") == "1.339亿吨二氧化碳"
+    assert text_quantity(1.339e8, "en") == "133.9 million t CO₂"
     for page in (en, zh):
         assert 'id="alternatives"' in page and 'id="plot-alternatives_strip"' in page
         assert page.index('id="alternatives"') < page.index('id="summary"')

@@ -45,14 +45,15 @@ MAX_REPORT_BYTES = 10_000_000
 FIGURE_UNITS = {
     "targets": ("EFLOPS", "EFLOPS"),
     "site_map": ("°E", "°E"),
-    "racks_by_hub": ("standard racks", "标准机架"),
-    "energy_mix": ("TWh", "太瓦时"),
-    "dispatch": ("MW", "兆瓦"),
+    "racks_by_hub": ("standard racks", "万架"),
+    "utilisation": ("EFLOPS", "EFLOPS"),
+    "energy_mix": ("TWh", "千瓦时"),
+    "dispatch": ("MW", "万千瓦"),
     "green_share": ("%", "%"),
     "emissions": ("t CO₂", "吨二氧化碳"),
     "flows": ("EFLOPS", "EFLOPS"),
     "cost_by_component": ("billion yuan", "亿元"),
-    "cost_by_hub": ("billion yuan", "亿元"),
+    "cost_by_hub": ("yuan", "元"),
 }
 
 
@@ -129,17 +130,53 @@ def test_map_is_cartesian_with_equal_aspect(results: xr.Dataset) -> None:
     fig = F.site_map(results, "zh")
     assert all(tr.type == "scatter" for tr in fig.data)  # no geo trace: nothing fetched
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
-    labels = next(tr for tr in fig.data if tr.mode == "markers+text").text
-    assert "庆阳集群" in labels
+    labels = [a.text for a in fig.layout.annotations if a.name == "site-label"]
+    assert "庆阳" in labels
+    # The outside aggregate is no site: no bubble, no label, but a line under the map.
+    assert "集群以外" not in labels and len(labels) == 2
+    lons = {float(x) for tr in fig.data if tr.mode == "markers" for x in tr.x}
+    assert 112.0 not in lons
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "国家集群以外" in notes and "Natural Earth" in notes
+    # China's outline, from the shipped boundary file, and a legend of bubble sizes.
+    outline = fig.data[0]
+    assert outline.fill == "toself" and len(outline.x) > 500
+    assert any(tr.mode == "markers+text" and "万架" in tr.text[0] for tr in fig.data)
+
+
+def test_map_labels_are_placed_apart_at_every_scale() -> None:
+    # Horinger and Zhangjiakou, Wuhu and the YRD demo zone: close pairs of the real map.
+    lonlat = np.array([[111.6, 40.55], [114.9, 40.82], [118.4, 31.33], [120.9, 31.05]])
+    labels = ["Horinger", "Zhangjiakou", "Wuhu", "YRD Demo Zone"]
+    radii = np.array([20.0, 25.0, 18.0, 16.0])
+    offsets = F.place_labels(lonlat, radii, labels, [1, 0, 2, 3])
+    h = F.MAP_LABEL_FONT + 5
+    for k in F.MAP_PX_PER_DEG:
+        boxes = []
+        for (lon, lat), (dx, dy), label in zip(lonlat, offsets, labels, strict=True):
+            w = F.text_width_px(label) + 8
+            x, y = lon * k + dx, -lat * k + dy
+            boxes.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        for i in range(len(boxes)):
+            for j in range(i):
+                assert not F._overlaps(boxes[i], boxes[j]), (k, labels[i], labels[j])
 
 
 def test_cost_by_hub_adds_up_the_run_s_costs_by_site(results: xr.Dataset) -> None:
     fig = F.cost_by_hub(results, "zh")
     assert fig.layout.title.text == text.t("fig.cost_hub.title", "zh")
     assert {tr.name for tr in fig.data} >= {text.t("component.capex_racks", "zh")}
-    shown = sum(float(np.nansum(tr.y)) for tr in F.cost_by_hub(results, "en").data)
-    scale, _ = text.money_axis("CNY/year", "en")
-    assert shown * scale == pytest.approx(float(results["site_cost_cny"].sum()), rel=1e-9)
+    fig = F.cost_by_hub(results, "en")
+    # Each panel is in its own unit (the outside aggregate on its own scale).
+    per = {"billion": 1e9, "million": 1e6}
+    shown = 0.0
+    for tr in fig.data:
+        axis = fig.layout["xaxis" + tr.xaxis[1:]]
+        scale = next((v for k, v in per.items() if k in axis.title.text), 1.0)
+        shown += float(np.nansum(tr.x)) * scale
+    assert shown == pytest.approx(float(results["site_cost_cny"].sum()), rel=1e-5)
+    assert "Outside the hubs" in {y for tr in fig.data for y in tr.y}
+    assert fig.layout.yaxis2 is not None  # the outside aggregate apart
     # A run of an earlier version has no costs by site: the figure says so, with no bars.
     old = F.cost_by_hub(results.drop_vars("site_cost_cny"), "en")
     assert len(old.data) == 0 and old.layout.annotations
@@ -160,20 +197,6 @@ def test_figures_tolerate_optional_variables(results: xr.Dataset) -> None:
     assert len(empty.data) == 0 and empty.layout.annotations
 
 
-def test_sweep_extension_point(run_dir: Path, tmp_path: Path) -> None:
-    sweep = xr.Dataset(
-        {
-            "objective_cny": ("point", [2.0e11, 2.2e11, 2.6e11]),
-            "emissions_tco2": ("point", [9.0e7, 7.5e7, 6.0e7]),
-        },
-        coords={"point": ["carbon 0", "carbon 100", "carbon 200"]},
-    )
-    fig = F.sweep_figure(sweep, "zh")
-    assert len(fig.data) == 1 and CJK.search(fig.layout.title.text)
-    out = write_report(run_dir, tmp_path / "sweep.html", "en", sweep=sweep)
-    assert 'id="sweep"' in out.read_text(encoding="utf-8")
-
-
 def test_strings_table_is_bilingual() -> None:
     for key, entry in text.STRINGS.items():
         assert set(entry) == {"en", "zh"}, key
@@ -184,7 +207,15 @@ def test_strings_table_is_bilingual() -> None:
     assert text.number(1234567.891) == "1,234,568"
     assert text.number(5.0) == "5"
     assert text.quantity(3.4e11, "CNY", "en") == "340 billion yuan"
-    assert text.quantity(3.4e11, "CNY", "zh") == "3,400 亿元"
+    assert text.quantity(3.4e11, "CNY", "zh") == "3,400亿元"
+    # Chinese officials count in 万 and 亿; English marginal costs in readable units.
+    assert text.quantity(6.72e7, "tCO2/year", "zh") == "6,720万吨二氧化碳/年"
+    assert text.quantity(1.34e8, "tCO2", "zh") == "1.34亿吨二氧化碳"
+    assert text.quantity(8.86e6, "std_rack", "zh") == "886万架"
+    assert text.quantity(14_000, "MW", "zh") == "1,400万千瓦"
+    assert text.quantity(1.4e8, "MWh/year", "zh") == "1,400亿千瓦时/年"
+    assert text.money_per(1.87e9, "CNY/EFLOPS", "en") == "1.87 bn yuan per EFLOPS"
+    assert text.money_per(1.87e9, "CNY/EFLOPS", "zh") == "18.7亿元/EFLOPS"
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -539,45 +570,131 @@ def test_report_renders_offline_in_chromium(
 
 
 def _two_key_sweep():
-    import numpy as np
-    import xarray as xr
-
     prices = [0.0, 100.0, 200.0, 0.0, 100.0, 200.0]
     shares = [0.35, 0.35, 0.35, 0.40, 0.40, 0.40]
     cost = [400e9 + 1e8 * p + 5e10 * (s - 0.35) for p, s in zip(prices, shares, strict=True)]
+    em = np.array([[80e6 - 1e4 * p, 79e6 - 1e4 * p] for p in prices])
     return xr.Dataset(
         {
             "objective_cny": ("case", cost),
-            "emissions_tco2": ("case", [80e6 - 1e4 * p for p in prices]),
+            "emissions_tco2": (("case", "year"), em),
+            "total_eflops": (("case", "year"), np.full((6, 2), 306.0)),
+            "shortfall_intelligent_share": (("case", "year"), [[0, 0]] * 3 + [[0, 9.2]] * 3),
             "failed": ("case", np.zeros(6, bool)),
+            "status": ("case", np.array(["optimal"] * 6)),
         },
         coords={
-            "case": [f"c{i}" for i in range(6)],
+            "case": [f"{i:04d}-abcdef{i:02d}" for i in range(6)],
+            "year": [2024, 2025],
             "carbon_price_cny_per_tco2": ("case", prices),
             "target.intelligent_share.2025": ("case", shares),
         },
+        # The model as given: no carbon price, the 35 % share (its 4th case is the base
+        # here when the price is 100: the base case need not be the first).
+        attrs={"mode": "product", "base_values": json.dumps(
+            {"carbon_price_cny_per_tco2": 100, "target.intelligent_share.2025": 0.35})},
+    )  # fmt: skip
+
+
+def _frontier():
+    fracs = [0.0, 1 / 3, 2 / 3, 1.0]
+    em = np.array([[62e6, 61e6], [64e6, 63e6], [65e6, 64e6], [67e6, 66e6]])
+    return xr.Dataset(
+        {
+            "objective_cny": ("case", [409e9, 405.9e9, 405.2e9, 405e9]),
+            "emissions_tco2": (("case", "year"), em),
+            "total_eflops": (("case", "year"), np.full((4, 2), 306.0)),
+            "failed": ("case", np.zeros(4, bool)),
+            "status": ("case", np.array(["optimal"] * 4)),
+        },
+        coords={
+            "case": [f"{i:04d}-hash{i}" for i in range(4)],
+            "year": [2024, 2025],
+            "carbon_cap_tco2.2024": ("case", em[:, 0]),
+            "carbon_cap_tco2.2025": ("case", em[:, 1]),
+            "cap_frac": ("case", fracs),
+        },
+        attrs={"mode": "pareto"},
     )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_sweep_views(lang: str) -> None:
-    from planner.report import figures as F
+    from planner.report import sweep_views as SV
 
     sweep = _two_key_sweep()
-    assert F.varied_keys(sweep) == ["carbon_price_cny_per_tco2", "target.intelligent_share.2025"]
-    lines = F.sweep_lines_figure(sweep, lang)
+    assert SV.varied_keys(sweep) == ["carbon_price_cny_per_tco2", "target.intelligent_share.2025"]
+    assert SV.base_case(sweep) == 1  # the model's own values, not silently case 0
+    views = dict(SV.view_specs(sweep, lang))
+    assert set(views) == {"sweep", "sweep_lines", "sweep_tornado", "sweep_heatmap"}
+    lines = F.to_figure(views["sweep_lines"])
     assert len(lines.data) == 2  # one line per intelligent-share value
+    title = {
+        "en": "Discounted total cost as the carbon price moves",
+        "zh": "折现总成本随碳价的变化",
+    }
+    assert lines.layout.title.text == title[lang]
+    heat = F.to_figure(views["sweep_heatmap"])
     scale = 1e9 if lang == "en" else 1e8  # billion yuan / 亿元
-    heat = F.sweep_heatmap_figure(sweep, lang)
-    # Row: share 0.40, column: price 200.
-    assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)
-    tornado = F.sweep_tornado_figure(sweep, lang)
-    spans = {bar_y: None for bar_y in tornado.data[0].y}
-    assert set(spans) == {"carbon_price_cny_per_tco2", "target.intelligent_share.2025"}
-    # The carbon price moves the cost by 20 bn CNY from the first case, the share by 2.5.
+    assert heat.data[0].z[1][2] == pytest.approx(422.5e9 / scale)  # share 40 %, price 200
+    # Readable labels from the keys' own names and units, in the reader's language.
+    names = {
+        "en": ("Carbon price (yuan per t CO₂)", "Intelligent share target 2025 (%)"),
+        "zh": ("碳价（元/吨二氧化碳）", "2025年智能算力占比目标（%）"),
+    }[lang]
+    assert heat.layout.xaxis.title.text == names[0] and heat.layout.yaxis.title.text == names[1]
+    assert heat.data[0].y == (("35 %", "40 %") if lang == "en" else ("35%", "40%"))
+    tornado = F.to_figure(views["sweep_tornado"])
     high = dict(zip(tornado.data[1].y, tornado.data[1].x, strict=True))
-    assert high["carbon_price_cny_per_tco2"] == pytest.approx(2e10 / scale)
-    assert high["target.intelligent_share.2025"] == pytest.approx(2.5e9 / scale)
+    price = {"en": "Carbon price", "zh": "碳价"}[lang]
+    assert high[price] == pytest.approx(1e10 / scale)  # from 100 to 200: +10 bn yuan
+    scatter = F.to_figure(views["sweep"])
+    # The year each axis counts; points by their row in the case table, never a hash.
+    assert (
+        "2025" in scatter.layout.xaxis.title.text and "2024–2025" in scatter.layout.yaxis.title.text
+    )
+    assert sorted(scatter.data[0].text) == ["1", "2", "3", "4", "5", "6"]
+    legend = {"en": ["Cases", "Base case"], "zh": ["情景", "基准情景"]}[lang]
+    assert [d.name for d in scatter.data] == legend
+    assert not any("abcdef" in str(t) for t in scatter.data[0].text)
+    table = SV.case_table(sweep, lang)
+    assert table.count("<tr>") == 7 and "abcdef" not in table
+    base_badge = {"en": "base case", "zh": "基准情景"}[lang]
+    rows = table.split("<tbody>")[1].split("</tr>")
+    assert base_badge in rows[1] and base_badge not in rows[0]
+    assert {"en": "short", "zh": "未达成"}[lang] in rows[4]  # the 40 % share falls short
+    assert "+10" in rows[2] or "+100" in rows[2]  # cost against the base case
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_frontier_views(lang: str) -> None:
+    from planner.report import sweep_views as SV
+
+    frontier = _frontier()
+    assert SV.is_frontier(frontier) and SV.base_case(frontier) == 3  # the least-cost end
+    views = SV.view_specs(frontier, lang)
+    assert [v for v, _spec in views] == ["frontier"]  # no tornado, heat map or lone dots
+    fig = F.to_figure(views[0][1])
+    assert {"en": "2024–2025 in total", "zh": "2024–2025年累计"}[
+        lang
+    ] in fig.layout.xaxis.title.text
+    assert fig.data[0].mode == "lines+markers+text"
+    assert fig.data[0].name == {"en": "Points on the frontier", "zh": "前沿上的点"}[lang]
+    table = SV.case_table(frontier, lang)
+    assert {"en": "least-cost end", "zh": "最低成本端"}[lang] in table
+    assert {"en": "The points on the frontier", "zh": "前沿上的点一览"}[lang] in table
+    assert {"en": "least-carbon end", "zh": "最低碳端"}[lang] in table
+    # The least-carbon end cuts 10 Mt over the two years for 4 bn yuan: 400 yuan a tonne.
+    assert 'data-value="400.0"' in table
+
+
+def test_sweep_report_puts_the_sweep_first(run_dir: Path, tmp_path: Path) -> None:
+    page = render_report(run_dir, "en", sweep=_two_key_sweep())
+    assert page.index('id="sweep"') < page.index('id="summary"')
+    assert "a what-if sweep of 6 cases" in page and "What-if sweep" in page
+    page = render_report(run_dir, "zh", sweep=_frontier())
+    assert page.index('id="sweep"') < page.index('id="summary"')
+    assert "成本—碳排放前沿" in page and "情景分析" not in page
 
 
 def test_run_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
@@ -599,3 +716,120 @@ def test_the_appendix_reads_the_sources_from_the_run_folder_alone(tmp_path: Path
     page = render_report(run, "en")
     assert "sites.csv" in page and "Implementation Opinions on East Data West Computing" in page
     assert str(data_dir) not in page and str(tmp_path) not in page
+
+
+def test_chinese_reads_as_chinese_in_the_page_parts() -> None:
+    line = "8 representative days (tsam 4.1.1, hierarchical, medoid, means preserved); weighted RMSE 0.2092"  # noqa: E501
+    assert text.time_slices(line, "zh") == (
+        "8个典型日（tsam 4.1.1，层次聚类，中心点代表日，保持均值）；加权均方根误差 0.2092"
+    )
+    assert text.time_slices(line, "en") == line
+    assert text.time_slices("full year", "zh") == "全年8760小时"
+    assert text.solver_message("Optimal", "zh") == "已求得最优解"
+    # Every message planner's own solve strategy writes has its Chinese.
+    import ast
+
+    import planner.solve.strategy as strategy
+
+    tree = ast.parse(Path(strategy.__file__).read_text(encoding="utf-8"))
+    written = [
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "message" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+    assert len(written) >= 2
+    assert [m for m in written if m not in text.SOLVER_MESSAGES_ZH] == []
+    assert text.issuer("NDRC; NDA; CAC; MIIT; NEA", "zh") == (
+        "国家发展和改革委员会、国家数据局、国家互联网信息办公室、工业和信息化部、国家能源局"
+    )
+    title = "算力基础设施高质量发展行动计划 (Action Plan for High-Quality Development)"
+    assert text.document(title, "zh") == "算力基础设施高质量发展行动计划"
+    assert text.document(title, "en") == title
+    # An English title stays as it is: it is a name.
+    assert text.document("Energy and AI (2025)", "zh") == "Energy and AI (2025)"
+
+
+def test_chinese_report_counts_emissions_in_wan_and_yi_tonnes(reports: dict[str, Path]) -> None:
+    """The summary card and the targets table say 万吨 / 亿吨, not 百万吨."""
+    page = reports["zh"].read_text(encoding="utf-8")
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert "百万吨" not in summary
+    assert re.search(r"[\d,.]+(万|亿)吨二氧化碳/年", summary)
+
+
+def test_the_chinese_report_takes_description_zh_from_the_model_file(tmp_path: Path) -> None:
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    yaml_text += "description_zh: 中文说明：合成的测试运行。\n"
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    zh = render_report(run, "zh")
+    assert '<p class="description">中文说明：合成的测试运行。</p>' in zh
+    assert "Synthetic run for the report tests" not in zh.split("<main>")[0]
+    assert "Synthetic run for the report tests" in render_report(run, "en")
+
+
+def test_no_banner_repeated_and_marginal_costs_in_readable_units(
+    reports: dict[str, Path],
+) -> None:
+    en = reports["en"].read_text(encoding="utf-8")
+    assert "In the solver's words" not in en and en.count("All targets are met.") <= 1
+    assert "bn yuan per EFLOPS" in en or "million yuan per EFLOPS" in en
+    zh = reports["zh"].read_text(encoding="utf-8")
+    assert "亿元/EFLOPS" in zh or "万元/EFLOPS" in zh
+
+
+def test_utilisation_and_cost_by_site_tables(results: xr.Dataset) -> None:
+    from planner.report import tables
+
+    page = tables.utilisation_table(results, "en")
+    assert "How the racks are used" in page and "Occupancy 2025" in page
+    # Served and in service are the run's own numbers.
+    shown = [
+        float(v) for v in re.findall(r'data-value="([\d.e+-]+)" data-var="compute_eflops"', page)
+    ]
+    expected = results["compute_eflops"].sum("rack_class").sel(year=2025).values
+    np.testing.assert_allclose(shown, expected)
+    assert "idle beyond the rules" not in page
+    # A site that serves less than its rules require is flagged.
+    idle = results.copy()
+    idle["served_site_eflops"] = idle["served_site_eflops"] * xr.DataArray(
+        [0.2, 1.0, 1.0], dims="site", coords={"site": idle["site"].values}
+    )
+    flags = tables.idle_flags(idle)
+    assert bool(flags.sel(site="qingyang").all()) and not bool(flags.sel(site="outside").any())
+    assert "idle beyond the rules" in tables.utilisation_table(idle, "en")
+    cost = tables.site_cost_table(results, "zh")
+    assert "为何选址于此" in cost and "亿元/年" in cost and "每EFLOPS在用算力" in cost
+    body = cost.split("<tbody>")[1]
+    rows = [
+        [float(v) for v in re.findall(r'data-value="([\d.e+-]+)"', row)]
+        for row in body.split("</tr>")[:-1]
+    ]
+    assert len(rows) == results.sizes["site"]
+    for row in rows:  # new racks, in service, four groups, total, per EFLOPS
+        assert sum(row[2:6]) == pytest.approx(row[6])
+        assert row[7] == pytest.approx(row[6] / row[1])
+    total = float(results["site_cost_cny"].sel(year=2025).sum())
+    assert sum(row[6] for row in rows) == pytest.approx(total)
+
+
+def test_csv_tables_never_show_minus_zero(tmp_path: Path) -> None:
+    results, summary, yaml_text = make_run(tmp_path / "run")
+    results["racks_new_std"][0, 2, 0] = -0.0
+    results["compute_eflops"][0, 2, 0] = -1e-13
+    run = write_run(tmp_path / "run", results, summary, yaml_text)
+    for table in (run / "tables").glob("*.csv"):
+        body = table.read_text(encoding="utf-8")
+        assert not re.search(r"(^|,)-0(,|$)", body, re.M), table.name
+        assert "e-13" not in body, table.name
+
+
+def test_messages_name_sites_not_ids() -> None:
+    from planner.cli import _named
+
+    names = {"yrd_demo": "YRD Eco-Green Integration Demonstration Zone cluster", "gansu": "Gansu"}
+    said = _named("Limits the plan presses against: Solar capacity limit at yrd_demo.", names)
+    assert said.endswith("at YRD Eco-Green Integration Demonstration Zone cluster.")
+    assert _named("at yrd_demo_x", names) == "at yrd_demo_x"

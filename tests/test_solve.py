@@ -281,6 +281,34 @@ def test_a_trust_region_with_no_feasible_point_is_dropped():
     assert hinted.handle.trust is None
 
 
+def test_a_full_year_model_takes_its_design_hint_from_representative_days(
+    fixture_data, tmp_path, monkeypatch
+):
+    # The full-year path of run_model, fast: the "full" selection is stood in for by two
+    # days, so only the wiring is tested (the slow test below solves the real year).
+    import planner.inputs.timeslices
+    import planner.run
+
+    real_select = planner.inputs.timeslices.select_timesteps
+    monkeypatch.setattr(
+        planner.inputs.timeslices,
+        "select_timesteps",
+        lambda inputs, days: real_select(inputs, 2 if days == "full" else days),
+    )
+    calls: list = []
+    real_hint = planner.run.design_hint
+
+    def spy(*args, **kwargs):
+        calls.append(real_hint(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(planner.run, "design_hint", spy)
+    run = planner.run.run_model(write_model(tmp_path / "m.yaml", fixture_data), days="full")
+    assert run.summary["status"] == "optimal"
+    assert len(calls) == 1 and calls[0]
+    assert "design_hint" in run.summary["timings_s"]
+
+
 @pytest.mark.slow
 def test_a_full_year_run_is_boxed_around_the_8_day_plan_with_the_same_lp_optimum(
     fixture_data, tmp_path, monkeypatch

@@ -204,7 +204,7 @@ def test_cli_sweep_prints_a_table_and_exits_1_on_a_failed_case(tmp_path, monkeyp
     assert "infeasible" in result.output and "2025: fell short" in result.output
     assert "4 cases, 2 failed" in result.output
     again = CliRunner().invoke(sweep_command, args)
-    assert "4 cases already finished (2 failed) are kept" in again.output
+    assert "4 finished cases kept (2 failed), 0 to run" in again.output
 
 
 def test_cli_pareto_writes_the_frontier(tmp_path, monkeypatch):
@@ -585,7 +585,7 @@ def test_real_cli_sweep_killed_and_resumed(tmp_path):
     assert 1 <= len(finished) < 4
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "already finished" in result.stderr
+    assert "finished cases kept" in result.stderr
     ds = xr.load_dataset(out / "sweep.nc", engine="netcdf4")
     assert ds.sizes["case"] == 4 and not ds["failed"].any()
     assert sorted(p.name for p in (out / "cases").iterdir()) == sorted(ds["case"].values)

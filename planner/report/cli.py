@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from planner.alternatives_folder import LEAST_COST_ID
 from planner.errors import InputError, OutputError, Problem
 from planner.outputs import ALTERNATIVES_MODE, sweep_mode
 from planner.results import SUMMARY_FILE, read_summary
@@ -47,32 +48,42 @@ def report_command(run_dir: Path, lang: str, out_file: Path | None) -> None:
     from planner.report.page import check_run_dir, safe_stem, write_report
 
     sweep = alternatives = None
-    prefix = ""
-    if sweep_mode(run_dir) == ALTERNATIVES_MODE:
+    folder = Path(run_dir)
+    if sweep_mode(folder) == ALTERNATIVES_MODE:
         # A folder of near-optimal alternatives: their section, then the least-cost plan.
-        from planner.alternatives_folder import LEAST_COST_ID
-
-        alternatives = _read_alternatives(Path(run_dir))
-        run_dir = Path(run_dir) / "cases" / LEAST_COST_ID
-        prefix = "alternatives-"
-    elif (Path(run_dir) / "sweep.nc").is_file():
-        # A sweep or Pareto folder: report its first solved case in full, with the
-        # sweep's own views added.
-        sweep = _read_sweep(Path(run_dir))
-        run_dir = _first_solved_case(Path(run_dir))
-        prefix = "sweep-"
+        alternatives = _read_alternatives(folder)
+        run_dir = folder / "cases" / LEAST_COST_ID
+    elif (folder / "sweep.nc").is_file():
+        # A sweep or Pareto folder: its own views, then its base case in full.
+        sweep = _read_sweep(folder)
+        run_dir = _base_case(folder, sweep)
     check_run_dir(run_dir)
     summary = read_summary(Path(run_dir))
     if out_file is None:
-        stem = safe_stem(summary.get("scenario", run_dir.name))
-        out_file = Path("reports") / f"{prefix}{stem}.html"
+        out_file = Path("reports") / f"{safe_stem(default_name(folder, summary))}.html"
     check_report_out(out_file)
+    replacing = out_file.is_file()
     try:
         path = write_report(run_dir, out_file, lang=lang, sweep=sweep, alternatives=alternatives)
     except OSError as exc:
         raise OutputError.from_exception(out_file, "could not write the report", exc) from exc
     size_mb = path.stat().st_size / 1e6
-    click.echo(f"report: {path} ({size_mb:.1f} MB)")
+    said = "; it replaced the earlier report of this folder" if replacing else ""
+    click.echo(f"report: {path} ({size_mb:.1f} MB{said})")
+
+
+def default_name(folder: Path, summary: dict[str, Any]) -> str:
+    """The report's default name: a sweep, frontier or alternatives folder's own name
+    (``sweep-national_2025``, ``pareto-national_2025``), a what-if run's folder name
+    (``national_2025--carbon_price_cny_per_tco2=200``), else the scenario."""
+    scenario = str(summary.get("scenario", folder.name))
+    if (
+        (folder / "sweep.nc").is_file()
+        or sweep_mode(folder) == ALTERNATIVES_MODE
+        or folder.name.startswith(f"{scenario}--")
+    ):
+        return folder.name
+    return scenario
 
 
 def _damaged(path: Path, what: str, fix: str) -> InputError:
@@ -109,9 +120,17 @@ def _read_alternatives(folder: Path) -> Any:
         ) from None
 
 
-def _first_solved_case(sweep_dir: Path) -> Path:
-    """The first case folder of a sweep that holds a run (results and summary)."""
-    for case in sorted((sweep_dir / "cases").glob("*")):
+def _base_case(sweep_dir: Path, sweep: Any) -> Path:
+    """The case a sweep report shows in full: the base case (the model as given, or for a
+    frontier its least-cost end), else the first solved case."""
+    from planner.report.sweep_views import base_case
+
+    cases = sweep_dir / "cases"
+    ids = [str(c) for c in sweep["case"].values]
+    preferred = base_case(sweep)
+    order = ([ids[preferred]] if preferred is not None else []) + ids
+    for cid in order:
+        case = cases / cid
         if (case / SUMMARY_FILE).is_file() and (case / "results.nc").is_file():
             return case
     raise InputError(

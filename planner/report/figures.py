@@ -102,6 +102,8 @@ TEMPLATE: dict[str, Any] = {
             "zerolinecolor": "#C8D4E3",
             "ticks": "",
             "automargin": True,
+            "exponentformat": "none",
+            "separatethousands": True,
         },
         "yaxis": {
             "gridcolor": "#EBF0F8",
@@ -109,6 +111,8 @@ TEMPLATE: dict[str, Any] = {
             "zerolinecolor": "#C8D4E3",
             "ticks": "",
             "automargin": True,
+            "exponentformat": "none",
+            "separatethousands": True,
         },
         "hoverlabel": {"align": "left"},
         "title": {"font": {"size": 17}},
@@ -251,14 +255,23 @@ def _values(da: xr.DataArray, *dims: str) -> np.ndarray:
     return np.asarray(da.transpose(*dims).values, dtype=float)
 
 
-def site_labels(ds: xr.Dataset, lang: str) -> list[str]:
-    """Display names of the sites in ``lang`` (escaped), falling back to the site ids."""
+def site_labels(ds: xr.Dataset, lang: str, short: bool = False) -> list[str]:
+    """Display names of the sites in ``lang`` (escaped), falling back to the site ids.
+
+    ``short``: the names bar charts and the map use (``Zhangjiakou``, ``张家口``), from
+    :func:`planner.report.text.short_name`.
+    """
+    ids = _strings(ds["site"])
+    names = ids
     for name in (f"site_name_{lang}", "site_name_en"):
         if name in ds:
-            names = _strings(ds[name])
-            ids = _strings(ds["site"])
-            return [_esc(n if n and n != "nan" else i) for n, i in zip(names, ids, strict=True)]
-    return [_esc(s) for s in _strings(ds["site"])]
+            names = [
+                n if n and n != "nan" else i for n, i in zip(_strings(ds[name]), ids, strict=True)
+            ]
+            break
+    if short:
+        names = [text.short_name("site", i, n, lang) for i, n in zip(ids, names, strict=True)]
+    return [_esc(n) for n in names]
 
 
 def _dim_labels(ds: xr.Dataset, dim: str, lang: str) -> dict[str, str]:
@@ -286,10 +299,14 @@ def _hub_order(ds: xr.Dataset) -> list[str]:
     return list(dict.fromkeys(hubs))
 
 
-def hub_labels(ds: xr.Dataset, lang: str) -> dict[str, str]:
+def hub_labels(ds: xr.Dataset, lang: str, short: bool = False) -> dict[str, str]:
     labels = _dim_labels(ds, "hub", lang) if "hub" in ds.coords else {}
     for h in _hub_order(ds):
         labels.setdefault(h, _esc(text.category("hub", h, lang)))
+    if short:
+        labels = {
+            h: _esc(text.short_name("hub", h, html.unescape(v), lang)) for h, v in labels.items()
+        }
     return labels
 
 
@@ -384,25 +401,343 @@ def targets_figure(ds: xr.Dataset, lang: str = "en") -> go.Figure:
     return to_figure(targets_spec(ds, lang))
 
 
+# --- horizontal bars, one panel per year, the outside aggregate apart --------------------
+
+
+def _axis_id(kind: str, i: int) -> tuple[str, str]:
+    """Layout key and trace reference of axis number ``i`` (1-based): xaxis/x, xaxis2/x2."""
+    return (f"{kind}axis" if i == 1 else f"{kind}axis{i}"), (kind if i == 1 else f"{kind}{i}")
+
+
+def outside_mask(ds: xr.Dataset, dim: str = "site") -> np.ndarray:
+    """Which sites (or hubs) are the aggregate of capacity outside the national clusters."""
+    if dim == "site":
+        if "site_in_national_hub" in ds:
+            return ~np.asarray(ds["site_in_national_hub"].values, dtype=bool)
+        hubs = site_hubs(ds)
+        return np.asarray([h == "outside" for h in hubs])
+    ids = _strings(ds[dim]) if dim in ds.coords else []
+    return np.asarray([h == "outside" for h in ids])
+
+
+def _sig(x: float) -> str:
+    """d3 format of a value shown to three significant digits, never in e-notation."""
+    return ",.3~r"
+
+
+def facet_bars(
+    title: str,
+    lang: str,
+    labels: list[str],
+    outside: np.ndarray,
+    years: list[int],
+    series: list[dict[str, Any]],
+    units: str,
+    *,
+    outside_label: str | None = None,
+    row_px: int = 26,
+    stacked: bool = True,
+    markers: list[dict[str, Any]] | None = None,
+    x_range: list[float] | None = None,
+    percent: bool = False,
+    what: str = "",
+) -> Spec:
+    """Horizontal bars: a row per site or hub, a panel per year, the outside aggregate below
+    on its own scale (it would dwarf every cluster on theirs).
+
+    ``series`` are ``{"name", "colour", "values" (row, year), "hover"?}``; ``markers`` are
+    the same, drawn as diamonds over the bars. Values are in ``units`` (a results unit) and
+    are scaled for the reader (万吨, 亿元...) separately in each of the two panels.
+    """
+    inside = ~np.asarray(outside, dtype=bool)
+    n_in, n_out = int(inside.sum()), int((~inside).sum())
+    ny = len(years)
+
+    def size(mask: np.ndarray) -> float:
+        if not mask.any():
+            return 0.0
+        total = sum(np.clip(np.nan_to_num(s["values"][mask]), 0, None) for s in series)
+        return float(np.nanmax(total, initial=0.0))
+
+    if percent:
+        scales = {True: (0.01, "%"), False: (0.01, "%")}
+    else:
+        scales = {
+            True: text.scale_for(units, size(inside), lang),
+            False: text.scale_for(units, size(~inside), lang),
+        }
+    t_px, b_px, gap_px = 120, 60, 110 if n_out else 0
+    top_px, out_px = max(n_in, 1) * row_px, n_out * row_px + (14 if n_out else 0)
+    plot_px = top_px + gap_px + out_px
+    layout = _layout(
+        title,
+        lang,
+        height=t_px + b_px + plot_px,
+        barmode="relative" if stacked else "overlay",
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1 - 44 / (t_px + b_px + plot_px),
+            "yref": "container",
+            "yanchor": "top",
+            "traceorder": "normal",
+        },
+    )
+    layout["title"].update(
+        {"y": 1 - 10 / (t_px + b_px + plot_px), "yref": "container", "yanchor": "top"}
+    )
+    layout["margin"] = {"l": 10, "r": 30, "t": t_px, "b": b_px}
+    gap = 0.06
+    width = (1 - gap * (ny - 1)) / max(ny, 1)
+    top_domain = [(out_px + gap_px) / plot_px, 1.0]
+    annotations = []
+    axis_common = {"exponentformat": "none", "separatethousands": True, "zeroline": True}
+    for j, year in enumerate(years):
+        domain = [j * (width + gap), j * (width + gap) + width]
+        key, _ref = _axis_id("x", j + 1)
+        div, label = scales[True]
+        layout[key] = {
+            **axis_common,
+            "domain": domain,
+            "anchor": "y",
+            "title": {"text": text.with_unit(what, label, lang) if what else label},
+            "matches": "x" if j else None,
+            "range": x_range,
+            "ticksuffix": "%" if percent else None,
+        }
+        annotations.append(
+            {
+                "text": f"<b>{_esc(t('summary.per_year', lang, year=year))}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": (domain[0] + domain[1]) / 2,
+                "y": 1.0,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14},
+            }
+        )
+        if n_out:
+            key, _ref = _axis_id("x", ny + j + 1)
+            div, label = scales[False]
+            layout[key] = {
+                **axis_common,
+                "domain": domain,
+                "anchor": "y2",
+                "title": {"text": text.with_unit(what, label, lang) if what else label},
+                "matches": f"x{ny + 1}" if j else None,
+                "range": x_range,
+                "ticksuffix": "%" if percent else None,
+            }
+    layout["yaxis"] = {
+        "domain": top_domain,
+        "autorange": "reversed",
+        "type": "category",
+        "automargin": True,
+        "ticksuffix": " ",
+    }
+    if n_out:
+        layout["yaxis2"] = {
+            "domain": [0.0, out_px / plot_px],
+            "autorange": "reversed",
+            "type": "category",
+            "automargin": True,
+            "ticksuffix": " ",
+        }
+        annotations.append(
+            {
+                "text": _esc(outside_label or t("fig.outside_apart", lang)),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "y": out_px / plot_px + 22 / plot_px,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#555"},
+            }
+        )
+    layout["annotations"] = annotations
+    data: list[dict[str, Any]] = []
+    groups = [(True, "y", 0)] + ([(False, "y2", ny)] if n_out else [])
+    for kind, items in (("bar", series), ("marker", markers or [])):
+        for s in items:
+            for is_in, yref, offset in groups:
+                mask = inside if is_in else ~inside
+                div, label = scales[is_in]
+                for j, year in enumerate(years):
+                    _key, xref = _axis_id("x", offset + j + 1)
+                    values = np.asarray(s["values"], dtype=float)[mask, j] / div
+                    hover = (
+                        f"%{{y}} · {year}: %{{x:{_sig(0)}}}{'' if percent else ' '}{label}"
+                        + (s.get("hover") or "")
+                        + f"<extra>{s['name']}</extra>"
+                    )
+                    trace: dict[str, Any] = {
+                        "y": [lab for lab, m in zip(labels, mask, strict=True) if m],
+                        "x": np.round(values, 6),
+                        "xaxis": xref,
+                        "yaxis": yref,
+                        "name": s["name"],
+                        "legendgroup": s["name"],
+                        "showlegend": bool(is_in and j == 0),
+                        "hovertemplate": hover,
+                    }
+                    if s.get("customdata") is not None:
+                        trace["customdata"] = np.asarray(s["customdata"], dtype=object)[
+                            mask, j
+                        ].tolist()
+                    if kind == "bar":
+                        colour = s["colour"]
+                        if isinstance(colour, np.ndarray):
+                            colour = colour[mask, j].tolist()
+                        trace.update(
+                            type="bar",
+                            orientation="h",
+                            marker={"color": colour, **(s.get("marker") or {})},
+                        )
+                    else:
+                        trace.update(
+                            type="scatter",
+                            mode="markers",
+                            marker={
+                                "symbol": s.get("symbol", "diamond"),
+                                "size": 10,
+                                "color": s["colour"],
+                                "line": {"width": 1, "color": "#222"},
+                            },
+                        )
+                    data.append(trace)
+    return {"data": data, "layout": layout}
+
+
 # --- where the racks go -------------------------------------------------------------------
+
+# The site map is drawn for the print width (the narrowest it is shown at): labels placed
+# apart there stay apart on a wider screen, where the sites are further apart still.
+MAP_RANGE_LON = (73.0, 136.0)
+MAP_RANGE_LAT = (14.0, 54.5)
+MAP_PX_PER_DEG = (6.0, 8.0, 10.0, 12.5, 16.0)  # print (A4) to a wide screen
+MAP_LABEL_FONT = 12
+
+
+def text_width_px(label: str, size: float = MAP_LABEL_FONT) -> float:
+    """Rough width of ``label`` in px: CJK characters are square, Latin ones about half."""
+    wide = sum(1 for ch in label if ord(ch) > 0x2E80)
+    return size * (wide + 0.56 * (len(label) - wide))
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(
+    lonlat: np.ndarray,
+    radii: np.ndarray,
+    labels: list[str],
+    order: list[int],
+    scales: tuple[float, ...] = MAP_PX_PER_DEG,
+) -> list[tuple[float, float]]:
+    """Label offsets (px, y down) that keep every label clear of the others and the dots
+    at every map scale in ``scales`` (px per degree: print to wide screen).
+
+    Greedy: the sites in ``order`` (largest first) each take the first of a ring of
+    candidate positions around their bubble whose box meets no label placed so far and no
+    other site's dot at any scale; farther rings follow (a leader line then joins label
+    and site).
+    """
+    placed: list[tuple[int, float, float, float, float]] = []  # site, dx, dy, w, h
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * len(labels)
+    h = MAP_LABEL_FONT + 5
+
+    def box(k: float, i: int, dx: float, dy: float, w: float, hh: float):
+        x, y = lonlat[i][0] * k, -lonlat[i][1] * k
+        return (x + dx - w / 2, y + dy - hh / 2, x + dx + w / 2, y + dy + hh / 2)
+
+    def clear(i: int, dx: float, dy: float, w: float) -> bool:
+        for k in scales:
+            mine = box(k, i, dx, dy, w, h)
+            for j, pdx, pdy, pw, ph in placed:
+                if _overlaps(mine, box(k, j, pdx, pdy, pw, ph)):
+                    return False
+            for j in range(len(labels)):
+                if j != i and _overlaps(mine, box(k, j, 0, 0, 9, 9)):
+                    return False
+        return True
+
+    for i in order:
+        w = text_width_px(labels[i]) + 8
+        r = float(radii[i]) + 3
+        chosen = None
+        for reach in (1.0, 1.6, 2.4, 3.4, 4.6):
+            d = r * reach + 6 * (reach - 1)
+            for dx, dy in (
+                (d + w / 2, 0), (-d - w / 2, 0), (0, -d - h / 2), (0, d + h / 2),
+                (d * 0.75 + w / 2, -d * 0.75 - h / 2), (d * 0.75 + w / 2, d * 0.75 + h / 2),
+                (-d * 0.75 - w / 2, -d * 0.75 - h / 2), (-d * 0.75 - w / 2, d * 0.75 + h / 2),
+            ):  # fmt: skip
+                if clear(i, dx, dy, w):
+                    chosen = (dx, dy)
+                    break
+            if chosen:
+                break
+        if chosen is None:
+            chosen = (r + w / 2, 0.0)
+        out[i] = chosen
+        placed.append((i, chosen[0], chosen[1], w, h))
+    return out
+
+
+def _nice(value: float) -> float:
+    """A round number at or below ``value`` (1, 2 or 5 times a power of ten)."""
+    if value <= 0:
+        return 0.0
+    p = 10 ** math.floor(math.log10(value))
+    return max(m * p for m in (1, 2, 5) if m * p <= value)
 
 
 def site_map_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`site_map`."""
+    from planner.report import china_outline
+
     text.check_lang(lang)
-    lon = ds["site_lon_deg"].values.astype(float)
-    lat = ds["site_lat_deg"].values.astype(float)
-    names = site_labels(ds, lang)
-    new = _values(ds["racks_new_std"].sum("year"), "site", "rack_class")
+    outside = outside_mask(ds)
+    keep = np.flatnonzero(~outside)
+    lon = ds["site_lon_deg"].values.astype(float)[keep]
+    lat = ds["site_lat_deg"].values.astype(float)[keep]
+    names = [site_labels(ds, lang)[i] for i in keep]
+    short = [site_labels(ds, lang, short=True)[i] for i in keep]
+    new_all = _values(ds["racks_new_std"].sum("year"), "site", "rack_class")
+    new = new_all[keep]
+    per_site = new.sum(axis=1)
     max_new = float(new.max()) if new.size else 0.0
-    max_px = 60.0
+    max_px = 56.0
     sizeref = 2.0 * max_new / max_px**2 if max_new > 0 else 1.0
-    ew = _strings(ds["site_east_west"]) if "site_east_west" in ds else ["none"] * len(names)
-    ew_names = [text.category("ew", e, lang) for e in ew]
-    unit_label = text.unit("std_rack", lang)
+    ew = _strings(ds["site_east_west"]) if "site_east_west" in ds else ["none"] * ds.sizes["site"]
+    ew_names = [text.category("ew", ew[i], lang) for i in keep]
+    div, unit_label = text.scale_for("std_rack", max_new, lang)
     classes = _strings(ds["rack_class"])
     totals = new.sum(axis=0)
     data: list[dict[str, Any]] = []
+    xs, ys = [], []
+    for ring_lon, ring_lat in china_outline.rings():
+        xs += [*ring_lon, None]
+        ys += [*ring_lat, None]
+    data.append(
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "fill": "toself",
+            "fillcolor": "rgba(228,233,238,0.6)",
+            "line": {"color": "#9AA7B4", "width": 1},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "",
+        }
+    )
     # Largest class first so that smaller bubbles stay on top and visible.
     for k in sorted(range(len(classes)), key=lambda k: -float(totals[k])):
         values = new[:, k]
@@ -423,7 +758,7 @@ def site_map_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
                     "line": {"width": 1, "color": "#333"},
                 },
                 "customdata": [
-                    [n, e, text.number(v, 3, lang)]
+                    [n, e, text.number(v / div, 3, lang)]
                     for n, e, v in zip(names, ew_names, values, strict=True)
                 ],
                 "hovertemplate": "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
@@ -435,68 +770,136 @@ def site_map_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
             "type": "scatter",
             "x": lon,
             "y": lat,
-            "mode": "markers+text",
-            "text": names,
-            "textposition": "bottom center",
-            "textfont": {"size": 12, "color": "#222"},
-            "marker": {"size": 5, "color": "#222"},
+            "mode": "markers",
+            "marker": {"size": 4, "color": "#222"},
             "showlegend": False,
             "hoverinfo": "skip",
             "name": "",
         }
     )
-    finite = np.isfinite(lon) & np.isfinite(lat)
-    if finite.any():
-        x0, x1 = float(lon[finite].min()) - 4, float(lon[finite].max()) + 4
-        y0, y1 = float(lat[finite].min()) - 3, float(lat[finite].max()) + 3
-    else:
-        x0, x1, y0, y1 = 73.0, 135.0, 18.0, 54.0
+    # Labels: placed apart at the print scale, joined to their site when moved away.
+    xy = np.column_stack([lon, lat])
+    radii = np.sqrt(np.maximum(per_site, 0) / sizeref) / 2 if max_new > 0 else np.zeros(len(keep))
+    order = sorted(range(len(keep)), key=lambda i: -float(per_site[i]))
+    offsets = place_labels(xy, radii, [html.unescape(s) for s in short], order)
+    annotations = []
+    for i, (dx, dy) in enumerate(offsets):
+        far = math.hypot(dx, dy) > float(radii[i]) + text_width_px(html.unescape(short[i])) / 2 + 12
+        annotations.append(
+            {
+                "x": float(lon[i]),
+                "y": float(lat[i]),
+                "xref": "x",
+                "yref": "y",
+                "text": short[i],
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowwidth": 0.8,
+                "arrowcolor": "#888" if far else "rgba(0,0,0,0)",
+                "ax": round(dx, 1),
+                "ay": round(dy, 1),
+                "font": {"size": MAP_LABEL_FONT, "color": "#222"},
+                "bgcolor": "rgba(255,255,255,0.7)",
+                "borderpad": 1,
+                "name": "site-label",
+            }
+        )
+    # A bubble-size legend in the sea east of the coast, and the outside aggregate in words.
+    legend_values = [v for v in dict.fromkeys((_nice(max_new), _nice(max_new / 4))) if v > 0]
+    lx, ly = 129.5, 24.5
+    for j, v in enumerate(legend_values):
+        data.append(
+            {
+                "type": "scatter",
+                "x": [lx],
+                "y": [ly - 3.2 * j],
+                "mode": "markers+text",
+                "text": [f"{text.number(v / div, 3, lang)} {unit_label}"],
+                "textposition": "middle right",
+                "textfont": {"size": 11, "color": "#444"},
+                "marker": {
+                    "size": [v],
+                    "sizemode": "area",
+                    "sizeref": sizeref,
+                    "color": "rgba(0,0,0,0)",
+                    "line": {"width": 1, "color": "#555"},
+                },
+                "showlegend": False,
+                "hoverinfo": "skip",
+                "name": "",
+                "cliponaxis": False,
+            }
+        )
+    notes = [china_outline.SOURCE[lang]]
+    if outside.any():
+        out_new = float(new_all[outside].sum())
+        notes.insert(0, t("fig.map.outside", lang, racks=text.quantity(out_new, "std_rack", lang)))
+    annotations.append(
+        {
+            "text": _esc(t("fig.map.size_legend", lang)),
+            "xref": "x",
+            "yref": "y",
+            "x": lx - 1.5,
+            "y": ly + 3.4,
+            "xanchor": "left",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#444"},
+        }
+    )
+    annotations.append(
+        {
+            "text": "<br>".join(_esc(n) for n in notes),
+            "showarrow": False,
+            "xref": "x",
+            "yref": "y",
+            "x": MAP_RANGE_LON[0] + 0.5,
+            "y": MAP_RANGE_LAT[0] + 0.3,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "align": "left",
+            "font": {"size": 11, "color": "#666"},
+        }
+    )
     layout = _layout(
         t("fig.map.title", lang),
         lang,
-        height=560,
-        annotations=[
-            {
-                "text": t("fig.map.note", lang),
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1,
-                "y": 1.02,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "font": {"size": 11, "color": "#666"},
-            }
-        ],
+        height=640,
+        annotations=annotations,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "itemsizing": "constant",
+        },
         xaxis=_axis(
             text.with_unit(t("axis.longitude", lang), text.unit("degree_east", lang), lang),
-            range=[x0, x1],
+            range=list(MAP_RANGE_LON),
             zeroline=False,
+            showgrid=False,
         ),
         yaxis=_axis(
             text.with_unit(t("axis.latitude", lang), text.unit("degree_north", lang), lang),
-            range=[y0, y1],
+            range=list(MAP_RANGE_LAT),
             scaleanchor="x",
             scaleratio=1,
             zeroline=False,
+            showgrid=False,
         ),
     )
+    layout["margin"] = {"l": 60, "r": 20, "t": 90, "b": 60}
     return {"data": data, "layout": layout}
 
 
 def site_map(ds: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Sites at their longitude/latitude, bubble area = new racks over the plan, by class.
+    """Sites at their longitude/latitude over China's outline, bubble area = new racks over
+    the plan, by class; the outside aggregate (spread over every province) in words.
 
-    A cartesian scatter with equal aspect: no basemap, no outlines, nothing fetched.
+    A cartesian scatter with equal aspect: the outline is shipped with planner
+    (:mod:`planner.report.china_outline`), nothing is fetched.
     """
     return to_figure(site_map_spec(ds, lang))
-
-
-def _hub_year_x(ds: xr.Dataset, hubs: list[str], lang: str) -> list[list[str]]:
-    """Two-level category axis [year, hub], years outer, for bars by hub and year."""
-    labels = hub_labels(ds, lang)
-    years = _years(ds)
-    return [[str(y) for y in years for _ in hubs], [labels[h] for _ in years for h in hubs]]
 
 
 def racks_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
@@ -504,101 +907,153 @@ def racks_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     text.check_lang(lang)
     new = by_hub(ds["racks_new_std"], ds)
     hubs = _strings(new["hub"])
-    x = _hub_year_x(ds, hubs, lang)
-    # Years outer, hubs inner: the order of the category axis.
-    values = _values(new.sel(year=_years(ds)), "year", "hub", "rack_class")
-    data = [
+    labels = hub_labels(ds, lang, short=True)
+    years = _years(ds)
+    values = _values(new.sel(year=years), "hub", "rack_class", "year")
+    series = [
         {
-            "type": "bar",
-            "x": x,
-            "y": np.round(values[:, :, k].ravel(), 0),
             "name": text.category("class", cls, lang),
-            "marker": {"color": CLASS_COLOURS.get(cls)},
-            "hovertemplate": "%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>",
+            "colour": CLASS_COLOURS.get(cls),
+            "values": values[:, k, :],
         }
         for k, cls in enumerate(_strings(new["rack_class"]))
     ]
-    layout = _layout(
+    return facet_bars(
         t("fig.racks_hub.title", lang),
         lang,
-        barmode="stack",
-        height=460,
-        xaxis=_axis(t("axis.hub", lang)),
-        yaxis=_axis(
-            text.axis_title("racks_new_std", ds["racks_new_std"].attrs, lang), tickformat=",~s"
-        ),
+        [labels[h] for h in hubs],
+        outside_mask(new.to_dataset(name="v"), "hub"),
+        years,
+        series,
+        _unit_of(ds, "racks_new_std", "std_rack"),
+        outside_label=t("fig.outside_apart_hub", lang),
+        what=t("var.racks_new_std", lang),
     )
-    return {"data": data, "layout": layout}
 
 
 def racks_by_hub(ds: xr.Dataset, lang: str = "en") -> go.Figure:
-    """New racks by hub, rack class and year (stacked by class, grouped by year)."""
+    """New racks by hub, rack class and year: a panel per year, bars stacked by class."""
     return to_figure(racks_by_hub_spec(ds, lang))
+
+
+def utilisation_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
+    """Plain-data form of :func:`utilisation_figure`."""
+    text.check_lang(lang)
+    years = _years(ds)
+    in_service = _values(ds["compute_eflops"].sel(year=years), "site", "rack_class", "year")
+    served = _values(ds["served_site_eflops"].sel(year=years), "site", "rack_class", "year")
+    idle = np.clip(in_service - served, 0, None).sum(axis=1)
+    floor = occupancy_floor(ds).sel(year=years).transpose("site", "year").values
+    total = in_service.sum(axis=1)
+    occ = np.divide(served.sum(axis=1), total, out=np.full_like(total, np.nan), where=total > 0)
+    custom = [
+        [[text.percent(occ[i, j], lang)] for j in range(len(years))] for i in range(len(total))
+    ]
+    hover = "<br>" + t("fig.util.occupancy", lang) + text.colon(lang) + "%{customdata[0]}"
+    series = [
+        {
+            "name": t("fig.util.served", lang, cls=text.category("class", cls, lang)),
+            "colour": CLASS_COLOURS.get(cls),
+            "values": served[:, k, :],
+            "customdata": custom,
+            "hover": hover,
+        }
+        for k, cls in enumerate(_strings(ds["rack_class"]))
+    ]
+    series.append(
+        {
+            "name": t("fig.util.idle", lang),
+            "colour": "#D5DBE1",
+            "values": idle,
+            "marker": {"pattern": {"shape": "/", "fgcolor": "#9AA7B4", "size": 6}},
+            "customdata": custom,
+            "hover": hover,
+        }
+    )
+    markers = [
+        {
+            "name": t("fig.util.rule", lang),
+            "colour": "#111",
+            "symbol": "line-ns-open",
+            "values": floor * total,
+        }
+    ]
+    return facet_bars(
+        t("fig.util.title", lang),
+        lang,
+        site_labels(ds, lang, short=True),
+        outside_mask(ds),
+        years,
+        series,
+        "EFLOPS",
+        markers=markers,
+        what=t("var.compute_eflops", lang),
+    )
+
+
+def occupancy_floor(ds: xr.Dataset) -> xr.DataArray:
+    """The share of each site's compute in service its occupancy rules require (site, year):
+    new racks at ``occupancy_min_frac``, existing ones at ``stock_occupancy_frac``."""
+    total = ds["compute_eflops"].sum("rack_class")
+    new = ds["compute_new_eflops"].sum("rack_class") if "compute_new_eflops" in ds else 0 * total
+    rule_new = ds["occupancy_min_frac"] if "occupancy_min_frac" in ds else 0.0
+    rule_old = ds["stock_occupancy_frac"] if "stock_occupancy_frac" in ds else rule_new
+    need = new * rule_new + (total - new) * rule_old
+    return (need / total.where(total > 0)).fillna(0.0)
+
+
+def utilisation_figure(ds: xr.Dataset, lang: str = "en") -> go.Figure:
+    """Compute served against compute in service by site, class and year.
+
+    Bars are the compute in service: served demand by class, and the idle rest hatched;
+    the tick marks the occupancy the site's rules require (上架率).
+    """
+    return to_figure(utilisation_spec(ds, lang))
 
 
 # --- how they are powered -------------------------------------------------------------------
 
 
-def _site_rows(ds: xr.Dataset, lang: str) -> tuple[list[list[str]], int]:
-    """Row labels [year, site] for horizontal bars, and a height that fits them."""
-    names = site_labels(ds, lang)
-    years = _years(ds)
-    rows = [[str(y) for y in years for _ in names], [n for _ in years for n in names]]
-    return rows, 150 + 24 * len(names) * len(years)
-
-
 def energy_mix_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`energy_mix`."""
     text.check_lang(lang)
-    # Years outer, sites inner: the order of the bars' rows.
-    mix = _values(ds["energy_mix_mwh"], "year", "site", "source")
-    scale, units = _energy_scale(float(np.nanmax(np.nansum(np.abs(mix), axis=2), initial=0)))
-    rows, height = _site_rows(ds, lang)
-    data: list[dict[str, Any]] = [
+    years = _years(ds)
+    mix = _values(ds["energy_mix_mwh"].sel(year=years), "site", "source", "year")
+    series = [
         {
-            "type": "bar",
-            "y": rows,
-            "x": np.round(mix[:, :, k].ravel() / scale, 4),
-            "orientation": "h",
             "name": text.category("source", src, lang),
-            "marker": {"color": SOURCE_COLOURS.get(src)},
-            "hovertemplate": "%{y}: %{x:,.3~f}<extra>%{fullData.name}</extra>",
+            "colour": SOURCE_COLOURS.get(src),
+            "values": mix[:, k, :],
         }
         for k, src in enumerate(_strings(ds["source"]))
     ]
+    markers = []
     if "gec_mwh" in ds:
-        gec = _values(ds["gec_mwh"], "year", "site")
-        data.append(
+        markers.append(
             {
-                "type": "scatter",
-                "y": rows,
-                "x": np.round(gec.ravel() / scale, 4),
-                "mode": "markers",
                 "name": text.category("source", "certificates", lang),
-                "marker": {
-                    "symbol": "diamond",
-                    "size": 11,
-                    "color": SOURCE_COLOURS["certificates"],
-                },
-                "hovertemplate": "%{y}: %{x:,.3~f}<extra>%{fullData.name}</extra>",
+                "colour": SOURCE_COLOURS["certificates"],
+                "values": _values(ds["gec_mwh"].sel(year=years), "site", "year"),
             }
         )
-    layout = _layout(
+    return facet_bars(
         t("fig.mix.title", lang),
         lang,
-        barmode="relative",
-        height=height,
-        yaxis=_axis(t("axis.site", lang), autorange="reversed"),
-        xaxis=_axis(text.axis_title("energy_mix_mwh", {}, lang, units=units)),
+        site_labels(ds, lang, short=True),
+        outside_mask(ds),
+        years,
+        series,
+        _unit_of(ds, "energy_mix_mwh", "MWh/year"),
+        markers=markers,
+        what=t("var.energy_mix_mwh", lang),
     )
-    return {"data": data, "layout": layout}
 
 
 def energy_mix(ds: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Energy by source per site and year (horizontal stacked bars).
+    """Energy by source per site and year (horizontal stacked bars, a panel per year).
 
     Green certificates are not energy consumed, so they are drawn as markers beside the
-    bars, in the same unit.
+    bars, in the same unit; the outside aggregate is drawn apart, on its own scale.
     """
     return to_figure(energy_mix_spec(ds, lang))
 
@@ -646,15 +1101,20 @@ def dispatch_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> 
     ]
     load_name = "facility_load_mw"
 
+    # One unit for every site (the menu switches sites, not axes): MW, or 万千瓦.
+    power_div, power_unit = (1.0, text.unit("MW", lang)) if lang == "en" else (10.0, "万千瓦")
+
     def series(name: str, sign: float = 1.0) -> np.ndarray:
         """(site, timestep) values of the drawn year and window, as float32."""
         if name not in ds:
             return np.zeros((len(sites), len(x)), dtype=np.float32)
         values = _values(window(name), "site", "timestep")
-        return (sign * np.round(values, DISPATCH_DECIMALS)).astype(np.float32)
+        return (sign * np.round(values / power_div, DISPATCH_DECIMALS)).astype(np.float32)
 
     # The first site shown: the one with the most new racks (where the plan builds most).
-    start = int(np.argmax(ds["racks_new_std"].sum(("rack_class", "year")).values)) if sites else 0
+    new_racks = ds["racks_new_std"].sum(("rack_class", "year")).values.astype(float)
+    new_racks = np.where(outside_mask(ds), -1.0, new_racks)
+    start = int(np.argmax(new_racks)) if sites else 0
     per_site = len(supply) + len(sinks) + 1
     blocks = []
     for name, key, colour in supply:
@@ -672,7 +1132,7 @@ def dispatch_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> 
                 "name": label,
                 "visible": i == start,
                 "legendgroup": label,
-                "hovertemplate": "%{y:,.1f} MW<extra>" + label + "</extra>",
+                "hovertemplate": f"%{{y:,.1f}} {power_unit}<extra>{label}</extra>",
                 "mode": "lines",
             }
             if kind == "line":
@@ -750,14 +1210,77 @@ def dispatch_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> 
             ticktext=labels,
             range=[-0.5, len(x) - 0.5],
         ),
-        yaxis=_axis(
-            text.axis_title("facility_load_mw", {}, lang, units=_unit_of(ds, load_name, "MW"))
-        ),
+        yaxis=_axis(text.with_unit(t("var.facility_load_mw", lang), power_unit, lang)),
     )
     layout["margin"]["t"] = 120
     # The menu sits above the plot: the title moves to the top of the figure.
     layout["title"].update({"y": 0.98, "yanchor": "top", "yref": "container"})
     return {"data": data, "layout": layout}
+
+
+def dispatch_print_specs(spec: Spec, lang: str, per_page: int = 4) -> list[Spec]:
+    """The dispatch figure for paper: every site's hourly balance, ``per_page`` sites to a
+    figure (a 2 x 2 grid), from the screen figure's own traces (its menu shows one site)."""
+    buttons = spec["layout"]["updatemenus"][0]["buttons"]
+    names = [b["label"] for b in buttons]
+    n_sites = len(names)
+    per_site = len(spec["data"]) // max(n_sites, 1)
+    base_title = spec["layout"]["title"]["text"].split(text.colon(lang))[0]
+    y_title = spec["layout"]["yaxis"]["title"]["text"]
+    x_axis = spec["layout"]["xaxis"]
+    out = []
+    for first in range(0, n_sites, per_page):
+        sites = list(range(first, min(first + per_page, n_sites)))
+        cols, rows = 2, (len(sites) + 1) // 2
+        layout = _layout(
+            f"{base_title} ({first // per_page + 1}/{math.ceil(n_sites / per_page)})",
+            lang,
+            height=150 + 300 * rows,
+            showlegend=True,
+            legend={"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"},
+            annotations=[],
+        )
+        layout["margin"] = {"l": 70, "r": 20, "t": 70, "b": 90}
+        data = []
+        for k, i in enumerate(sites):
+            r, c = divmod(k, cols)
+            n = k + 1
+            xkey, xref = _axis_id("x", n)
+            ykey, yref = _axis_id("y", n)
+            x0 = c * 0.53
+            y1 = 1 - r * (1 / rows)
+            y0 = y1 - 1 / rows + 0.12
+            layout[xkey] = {
+                **{key: x_axis[key] for key in ("tickmode", "tickvals", "ticktext", "range")},
+                "domain": [x0, x0 + 0.47],
+                "anchor": yref,
+                "tickfont": {"size": 9},
+            }
+            layout[ykey] = {
+                "domain": [max(y0, 0), y1],
+                "anchor": xref,
+                "title": {"text": y_title if c == 0 else ""},
+            }
+            layout["annotations"].append(
+                {
+                    "text": f"<b>{names[i]}</b>",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": x0,
+                    "y": y1,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                }
+            )
+            for trace in spec["data"][i * per_site : (i + 1) * per_site]:
+                copy = {**trace, "visible": True, "xaxis": xref, "yaxis": yref}
+                copy["showlegend"] = k == 0
+                if "stackgroup" in copy:
+                    copy["stackgroup"] = f"{trace['stackgroup']}{k}"
+                data.append(copy)
+        out.append({"data": data, "layout": layout})
+    return out
 
 
 def dispatch_figure(ds: xr.Dataset, lang: str = "en", year: int | None = None) -> go.Figure:
@@ -773,84 +1296,77 @@ def green_share_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`green_share_figure`."""
     text.check_lang(lang)
     years = _years(ds)
+    title = t("fig.green.title", lang)
     if "green_share_frac" in ds:
         share = ds["green_share_frac"]
     elif "green_supply_mwh" in ds and "new_capacity_energy_mwh" in ds:
         denom = ds["new_capacity_energy_mwh"]
         share = (ds["green_supply_mwh"] / denom.where(denom > 0)).assign_attrs(units="1")
     else:
-        return _no_data(_layout(t("fig.green.title", lang), lang), "–")
+        return _no_data(_layout(title, lang), "–")
     if "hub" not in share.dims:
         share = share.expand_dims(hub=["all"])
-        labels = {"all": t("axis.hub", lang)}
+        labels = {"all": t("axis.hub_all", lang)}
     else:
-        labels = hub_labels(ds, lang)
+        labels = hub_labels(ds, lang, short=True)
     values_hy = _values(share.sel(year=years), "hub", "year")
     keep = [k for k in range(values_hy.shape[0]) if np.isfinite(values_hy[k]).any()]
     hubs = [str(share["hub"].values[k]) for k in keep]
-    x = [
-        [str(y) for y in years for _ in hubs],
-        [labels.get(h, _esc(h)) for _ in years for h in hubs],
-    ]
-    # Years outer, hubs inner: the order of the category axis.
-    values = values_hy[keep].T.ravel().tolist()
+    values = values_hy[keep]
     rule = None
     if "target_green_share_frac" in ds:
-        rule = [float(v) for v in ds["target_green_share_frac"].sel(year=years).values]
-    colours = [
-        (
-            "#2CA02C"
-            if rule is None or (np.isfinite(v) and v >= rule[i // max(len(hubs), 1)] - 1e-9)
-            else "#D62728"
-        )
-        for i, v in enumerate(values)
+        rule = np.asarray(ds["target_green_share_frac"].sel(year=years).values, dtype=float)
+    ok = np.ones_like(values, dtype=bool) if rule is None else values >= rule[None, :] - 1e-9
+    colours = np.where(ok, "#2CA02C", "#D62728").astype(object)
+    series = [
+        {"name": t("var.green_share", lang), "colour": colours, "values": values},
     ]
-    data: list[dict[str, Any]] = [
-        {
-            "type": "bar",
-            "x": x,
-            "y": np.round(values, 4),
-            "name": t("var.green_share", lang),
-            "marker": {"color": colours},
-            "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
-        }
-    ]
-    if rule is not None:
-        # One dashed segment per year across that year's hubs.
-        rx: list[list[str | None]] = [[], []]
-        ry: list[float | None] = []
-        for y, r in zip(years, rule, strict=True):
-            for h in hubs:
-                rx[0].append(str(y))
-                rx[1].append(labels.get(h, _esc(h)))
-                ry.append(r)
-            rx[0].append(None)
-            rx[1].append(None)
-            ry.append(None)
-        data.append(
-            {
-                "type": "scatter",
-                "x": rx,
-                "y": ry,
-                "mode": "lines+markers",
-                "name": t("fig.green.rule", lang, value=text.percent(rule[-1], lang, 0)),
-                "line": {"color": "#111", "dash": "dash", "width": 2},
-                "marker": {"size": 6, "color": "#111"},
-                "connectgaps": False,
-            }
-        )
-    layout = _layout(
-        t("fig.green.title", lang),
+    spec = facet_bars(
+        title,
         lang,
-        height=440,
-        xaxis=_axis(t("axis.hub", lang)),
-        yaxis=_axis(
-            text.axis_title("green_share", {}, lang, units="%"),
-            tickformat=".0%",
-            range=[0, 1.05],
-        ),
+        [labels.get(h, _esc(h)) for h in hubs],
+        np.zeros(len(hubs), dtype=bool),
+        years,
+        series,
+        "1",
+        percent=True,
+        x_range=[0, 105],
+        stacked=False,
+        what=t("var.green_share", lang),
     )
-    return {"data": data, "layout": layout}
+    spec["layout"]["showlegend"] = False
+    if rule is not None:
+        shapes = []
+        for j, r in enumerate(rule):
+            _key, ref = _axis_id("x", j + 1)
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": ref,
+                    "x0": 100 * r,
+                    "x1": 100 * r,
+                    "yref": "y domain",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#111", "dash": "dash", "width": 2},
+                }
+            )
+            spec["layout"]["annotations"].append(
+                {
+                    "text": _esc(t("fig.green.rule", lang, value=text.percent(r, lang, 0))),
+                    "xref": ref,
+                    "x": 100 * r,
+                    "yref": "y domain",
+                    "y": 1,
+                    "yanchor": "bottom",
+                    "xanchor": "left",
+                    "showarrow": False,
+                    "font": {"size": 11},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                }
+            )
+        spec["layout"]["shapes"] = shapes
+    return spec
 
 
 def green_share_figure(ds: xr.Dataset, lang: str = "en") -> go.Figure:
@@ -861,38 +1377,24 @@ def green_share_figure(ds: xr.Dataset, lang: str = "en") -> go.Figure:
 def emissions_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     """Plain-data form of :func:`emissions_figure`."""
     text.check_lang(lang)
-    # Years outer, sites inner: the order of the bars' rows.
-    em = _values(ds["emissions_tco2"], "year", "site")
-    scale, units = _emission_scale(float(np.nanmax(em, initial=-np.inf)))
-    rows, height = _site_rows(ds, lang)
-    n_sites = ds.sizes["site"]
-    colours = [
-        YEAR_COLOURS[i % len(YEAR_COLOURS)] for i in range(em.shape[0]) for _ in range(n_sites)
-    ]
-    data = [
-        {
-            "type": "bar",
-            "y": rows,
-            "x": np.round(em.ravel() / scale, 4),
-            "orientation": "h",
-            "name": t("var.emissions_tco2", lang),
-            "marker": {"color": colours},
-            "hovertemplate": "%{y}: %{x:,.3~f}<extra></extra>",
-        }
-    ]
-    layout = _layout(
+    years = _years(ds)
+    em = _values(ds["emissions_tco2"].sel(year=years), "site", "year")
+    spec = facet_bars(
         t("fig.emissions.title", lang),
         lang,
-        height=height,
-        showlegend=False,
-        yaxis=_axis(t("axis.site", lang), autorange="reversed"),
-        xaxis=_axis(text.axis_title("emissions_tco2", {}, lang, units=units)),
+        site_labels(ds, lang, short=True),
+        outside_mask(ds),
+        years,
+        [{"name": t("var.emissions_tco2", lang), "colour": "#4292C6", "values": em}],
+        _unit_of(ds, "emissions_tco2", "tCO2/year"),
+        what=t("var.emissions_tco2", lang),
     )
-    return {"data": data, "layout": layout}
+    spec["layout"]["showlegend"] = False
+    return spec
 
 
 def emissions_figure(ds: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Emissions by site and year (horizontal bars)."""
+    """Emissions by site and year (horizontal bars; the outside aggregate on its own scale)."""
     return to_figure(emissions_spec(ds, lang))
 
 
@@ -1000,7 +1502,8 @@ def flows_sankey_spec(ds: xr.Dataset, lang: str = "en", year: int | None = None)
     layout = _layout(
         title,
         lang,
-        height=max(420, 40 * (len(sites) + len(regions)) + 160),
+        # At most what an A4 landscape page holds (zoomed to 0.9), so print keeps it whole.
+        height=min(max(420, 40 * (len(sites) + len(regions)) + 160), 720),
         annotations=[
             {
                 "text": legend,
@@ -1082,31 +1585,34 @@ def cost_by_hub_spec(ds: xr.Dataset, lang: str = "en") -> Spec:
     name = "site_cost_cny"
     ds = ds.assign({name: site_cost})
     cost = by_hub(ds[name], ds)
-    units = _unit_of(ds, name, "CNY/year")
-    scale, unit_label = text.money_axis(units if units in ("CNY", "CNY/year") else "CNY/year", lang)
     hubs = _strings(cost["hub"])
-    x = _hub_year_x(ds, hubs, lang)
-    # Years outer, hubs inner: the order of the category axis.
-    values = _values(cost.sel(year=_years(ds)), "year", "hub", "component") / scale
-    data = []
-    for i, comp in enumerate(_strings(cost["component"])):
-        y = values[:, :, i].ravel()
-        if not np.any(np.abs(y) > 0):
-            continue
-        data.append(_component_bar(x, y, i, comp, lang))
-    layout = _layout(
+    labels = hub_labels(ds, lang, short=True)
+    years = _years(ds)
+    values = _values(cost.sel(year=years), "hub", "component", "year")
+    series = [
+        {
+            "name": text.category("component", comp, lang),
+            "colour": COMPONENT_COLOURS[i % len(COMPONENT_COLOURS)],
+            "values": values[:, i, :],
+        }
+        for i, comp in enumerate(_strings(cost["component"]))
+        if np.any(np.abs(values[:, i, :]) > 0)
+    ]
+    return facet_bars(
         title,
         lang,
-        barmode="relative",
-        height=460,
-        xaxis=_axis(t("axis.hub", lang)),
-        yaxis=_axis(text.with_unit(t("var.cost_cny", lang), unit_label, lang)),
+        [labels[h] for h in hubs],
+        outside_mask(cost.to_dataset(name="v"), "hub"),
+        years,
+        series,
+        _unit_of(ds, name, "CNY/year"),
+        outside_label=t("fig.outside_apart_hub", lang),
+        what=t("var.cost_cny", lang),
     )
-    return {"data": data, "layout": layout}
 
 
 def cost_by_hub(ds: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Annual cost per hub and year, stacked by component.
+    """Annual cost per hub and year, stacked by component (a panel per year).
 
     From ``site_cost_cny(site, component, year)``, every component the model adds up
     site by site (the penalties of national targets belong to no site).
@@ -1114,207 +1620,12 @@ def cost_by_hub(ds: xr.Dataset, lang: str = "en") -> go.Figure:
     return to_figure(cost_by_hub_spec(ds, lang))
 
 
-# --- sweeps (extension point) --------------------------------------------------------------
-
-
-def sweep_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
-    """Plain-data form of :func:`sweep_figure`."""
-    text.check_lang(lang)
-    if "objective_cny" not in sweep or "emissions_tco2" not in sweep:
-        raise ValueError("a sweep Dataset needs 'objective_cny' and 'emissions_tco2'")
-    point = sweep["objective_cny"].dims[0]
-    cost = sweep["objective_cny"]
-    emissions = sweep["emissions_tco2"]
-    cost = cost.sum([d for d in cost.dims if d != point])
-    emissions = emissions.sum([d for d in emissions.dims if d != point])
-    e_scale, e_units = _emission_scale(float(emissions.max()))
-    scale, unit_label = text.money_axis("CNY", lang)
-    labels = [_esc(v) for v in _strings(sweep[point])] if point in sweep.coords else None
-    trace = {
-        "type": "scatter",
-        "x": np.round(emissions.values / e_scale, 4),
-        "y": np.round(cost.values / scale, 4),
-        "mode": "lines+markers+text" if labels else "lines+markers",
-        "text": labels,
-        "textposition": "top right",
-        "marker": {"size": 9, "color": "#4C78A8"},
-        "name": "",
-    }
-    layout = _layout(
-        t("fig.sweep.title", lang),
-        lang,
-        height=440,
-        xaxis=_axis(text.axis_title("emissions_tco2", {}, lang, units=e_units)),
-        yaxis=_axis(text.with_unit(t("var.objective_cny", lang), unit_label, lang)),
-    )
-    return {"data": [trace], "layout": layout}
-
-
-def sweep_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Cost against emissions across the points of a sweep or Pareto run.
-
-    Extension point for the sweep/Pareto reports: ``sweep`` holds one value per point
-    along its first dimension of ``objective_cny`` and ``emissions_tco2`` (summed over
-    any other dimension). Richer sweep views belong here, each a function of the sweep
-    Dataset like the run figures above.
-    """
-    return to_figure(sweep_spec(sweep, lang))
-
-
-def varied_keys(sweep: xr.Dataset) -> list[str]:
-    """The model-file keys a sweep varied: coordinates along ``case`` with more than one value."""
-    keys = []
-    for name, coord in sweep.coords.items():
-        if name in ("case", "case_index") or coord.dims != ("case",):
-            continue
-        if len(np.unique(np.asarray(coord.values).astype(str))) > 1:
-            keys.append(str(name))
-    return keys
-
-
-def _case_cost(sweep: xr.Dataset) -> xr.DataArray:
-    """Each case's discounted cost; failed cases count as missing."""
-    if "failed" not in sweep:
-        return sweep["objective_cny"]
-    return sweep["objective_cny"].where(~sweep["failed"].astype(bool))
-
-
-def sweep_lines_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
-    """Plain-data form of :func:`sweep_lines_figure`."""
-    text.check_lang(lang)
-    keys = varied_keys(sweep)
-    if not keys:
-        raise ValueError("the sweep varies no key")
-    x_key = keys[0]
-    cost = _case_cost(sweep)
-    scale, unit_label = text.money_axis("CNY", lang)
-    groups = sorted(set(_strings(sweep[keys[1]]))) if len(keys) > 1 else [None]
-    data = []
-    for group in groups:
-        mask = np.ones(sweep.sizes["case"], bool)
-        if group is not None:
-            mask = np.asarray(_strings(sweep[keys[1]])) == group
-        x = np.asarray(sweep[x_key].values)[mask]
-        y = np.asarray(cost.values)[mask] / scale
-        order = np.argsort(x, kind="stable")
-        name = f"{_esc(keys[1])} = {_esc(group)}" if group is not None else ""
-        data.append(
-            {
-                "type": "scatter",
-                "x": x[order],
-                "y": np.round(y[order], 4),
-                "mode": "lines+markers",
-                "name": name,
-            }
-        )
-    layout = _layout(
-        t("fig.sweep_lines.title", lang),
-        lang,
-        height=420,
-        xaxis=_axis(_esc(x_key)),
-        yaxis=_axis(text.with_unit(t("var.objective_cny", lang), unit_label, lang)),
-    )
-    return {"data": data, "layout": layout}
-
-
-def sweep_lines_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Discounted cost against the first varied key, one line per value of the second."""
-    return to_figure(sweep_lines_spec(sweep, lang))
-
-
-def sweep_heatmap_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
-    """Plain-data form of :func:`sweep_heatmap_figure`."""
-    text.check_lang(lang)
-    keys = varied_keys(sweep)
-    if len(keys) < 2:
-        raise ValueError("a heat map needs two varied keys")
-    a, b = keys[0], keys[1]
-    cost = _case_cost(sweep)
-    scale, unit_label = text.money_axis("CNY", lang)
-    xs = sorted(set(np.asarray(sweep[a].values).tolist()))
-    ys = sorted(set(np.asarray(sweep[b].values).tolist()))
-    z = np.full((len(ys), len(xs)), np.nan)
-    for va, vb, c in zip(sweep[a].values, sweep[b].values, cost.values, strict=True):
-        z[ys.index(vb), xs.index(va)] = c / scale
-    trace = {
-        "type": "heatmap",
-        "x": [str(v) for v in xs],
-        "y": [str(v) for v in ys],
-        "z": np.round(z, 4),
-        "colorscale": BLUES,
-        "colorbar": {"title": {"text": unit_label}},
-    }
-    layout = _layout(
-        t("fig.sweep_heatmap.title", lang),
-        lang,
-        height=420,
-        xaxis=_axis(_esc(a), type="category"),
-        yaxis=_axis(_esc(b), type="category"),
-    )
-    return {"data": [trace], "layout": layout}
-
-
-def sweep_heatmap_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
-    """Discounted cost over the grid of the first two varied keys."""
-    return to_figure(sweep_heatmap_spec(sweep, lang))
-
-
-def sweep_tornado_spec(sweep: xr.Dataset, lang: str = "en") -> Spec:
-    """Plain-data form of :func:`sweep_tornado_figure`."""
-    text.check_lang(lang)
-    keys = varied_keys(sweep)
-    if not keys:
-        raise ValueError("the sweep varies no key")
-    cost = np.asarray(_case_cost(sweep).values, dtype=float)
-    scale, unit_label = text.money_axis("CNY", lang)
-    values = {k: [str(v) for v in np.asarray(sweep[k].values)] for k in keys}
-    base = {k: values[k][0] for k in keys}
-    rows = []
-    for key in keys:
-        others = [k for k in keys if k != key]
-        alone = [
-            i for i in range(sweep.sizes["case"]) if all(values[k][i] == base[k] for k in others)
-        ]
-        delta = (cost[alone] - cost[0]) / scale
-        delta = delta[np.isfinite(delta)]
-        if delta.size:
-            rows.append((key, float(delta.min()), float(delta.max())))
-    rows.sort(key=lambda r: r[2] - r[1])
-    data = [
-        {
-            "type": "bar",
-            "y": [_esc(r[0]) for r in rows],
-            "x": [round(r[sign], 4) for r in rows],
-            "orientation": "h",
-            "name": t(f"legend.tornado_{label}", lang),
-            "marker": {"color": color},
-        }
-        for label, sign, color in (("low", 1, "#4C78A8"), ("high", 2, "#E45756"))
-    ]
-    layout = _layout(
-        t("fig.sweep_tornado.title", lang),
-        lang,
-        height=360,
-        barmode="overlay",
-        xaxis=_axis(text.with_unit(t("axis.cost_change", lang), unit_label, lang)),
-    )
-    return {"data": data, "layout": layout}
-
-
-def sweep_tornado_figure(sweep: xr.Dataset, lang: str = "en") -> go.Figure:
-    """How far each varied key alone moves the cost from the first case (tornado).
-
-    For each key, the cases that differ from case 0 only in that key give the range of
-    the cost change; bars are sorted by their span, widest on top.
-    """
-    return to_figure(sweep_tornado_spec(sweep, lang))
-
-
 # The report's figures in page order: (section, figure id, function of (ds, lang)).
 FIGURES: list[tuple[str, str, Callable[[xr.Dataset, str], go.Figure]]] = [
     ("summary", "targets", targets_figure),
     ("racks", "site_map", site_map),
     ("racks", "racks_by_hub", racks_by_hub),
+    ("racks", "utilisation", utilisation_figure),
     ("power", "energy_mix", energy_mix),
     ("power", "dispatch", dispatch_figure),
     ("power", "green_share", green_share_figure),
@@ -1329,6 +1640,7 @@ FIGURE_SPECS: list[tuple[str, str, Callable[[xr.Dataset, str], Spec]]] = [
     ("summary", "targets", targets_spec),
     ("racks", "site_map", site_map_spec),
     ("racks", "racks_by_hub", racks_by_hub_spec),
+    ("racks", "utilisation", utilisation_spec),
     ("power", "energy_mix", energy_mix_spec),
     ("power", "dispatch", dispatch_spec),
     ("power", "green_share", green_share_spec),

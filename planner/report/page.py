@@ -31,6 +31,7 @@ import xarray as xr
 
 from planner.errors import InputError, Problem
 from planner.report import figures as F
+from planner.report import tables as TABLES
 from planner.report import text
 from planner.report.text import t
 from planner.results import (
@@ -54,7 +55,7 @@ SECTIONS = ("summary", "racks", "power", "flows", "costs", "appendix")
 # plotly.js config: no logo, no cloud/link buttons, nothing that reaches the network.
 PLOT_CONFIG: dict[str, Any] = {
     "displaylogo": False,
-    "responsive": True,
+    "responsive": False,  # the page's own resize handler, which leaves printing alone
     "showLink": False,
     "showSendToCloud": False,
     "showEditInChartStudio": False,
@@ -65,8 +66,10 @@ PLOT_CONFIG: dict[str, Any] = {
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
-# Print width of a figure in CSS pixels (A4 portrait less margins).
-PRINT_WIDTH_PX = 700
+# The widest the page draws a figure (main's max-width less its padding), in CSS px, and
+# the zoom that fits it on A4 landscape (297 mm less 2 x 10 mm margins = 1047 px).
+SCREEN_WIDTH_PX = 1160
+PRINT_ZOOM = 0.9
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6673; --line: #d9dee4; --accent: #b3261e;
@@ -96,8 +99,9 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: le
   vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { white-space: normal; }
 .badge { display: inline-block; font-size: 12px; padding: 0 6px; border-radius: 8px;
-  margin-left: 6px; color: #fff; }
+  margin-left: 6px; color: #fff; white-space: nowrap; }
 .badge.met { background: var(--ok); } .badge.short { background: var(--bad); }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 14px 0; }
 .kpi { background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
@@ -112,20 +116,25 @@ pre.model { background: var(--bg); border: 1px solid var(--line); padding: 12px;
   word-break: break-all; color: var(--muted); }
 .note { color: var(--muted); font-size: 13px; }
 footer { color: var(--muted); font-size: 12px; padding: 20px 40px; }
+.print-only { position: absolute; left: -20000px; top: 0; width: SCREENpx; }
 @media print {
-  @page { size: A4; margin: 14mm 12mm; }
-  html { font-size: 12px; }
-  body { font-size: 12px; }
-  header.top { background: none; color: var(--ink); padding: 0 0 10px;
+  /* Paper holds what the screen holds: the figures keep the width they were drawn at
+     (SCREENpx, the widest the page draws them) and the page is zoomed to A4 landscape,
+     so nothing is redrawn (a redraw would catch the Sankey mid-transition) and the map
+     keeps its shape; the dispatch shows every site, not only the menu's. */
+  @page { size: A4 landscape; margin: 10mm; }
+  html, body { font-size: 14px; }
+  header.top { background: none; color: var(--ink); padding: 0 0 8px;
     border-bottom: 2px solid var(--ink); }
   header.top .subtitle, header.top dt { color: var(--muted); }
-  nav.toc, .modebar-container, .updatemenu-container { display: none !important; }
-  main { max-width: none; padding: 0; }
-  section { break-before: page; page-break-before: always; border-bottom: none; }
-  section:first-of-type { break-before: auto; page-break-before: auto; }
+  nav.toc, .modebar-container, .updatemenu-container, .legend .scrollbar,
+    #figure-dispatch { display: none !important; }
+  main { max-width: none; width: SCREENpx; padding: 0; margin: 0; zoom: ZOOM; }
+  header.top, footer { zoom: ZOOM; }
+  section { border-bottom: none; padding-top: 10px; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
-  .figure, table, .kpis, pre.model { break-inside: avoid; page-break-inside: avoid; }
-  .plot { width: PRINTpx !important; }
+  .figure, tr, .kpis, .explanation { break-inside: avoid; page-break-inside: avoid; }
+  .print-only { position: static; left: auto; width: auto; }
   footer { padding: 10px 0; }
 }
 """
@@ -142,19 +151,23 @@ SCRIPT = """
     Plotly.newPlot(target, fig.data, fig.layout, cfg);
     plots.push(target);
   });
-  // Draw figures at paper width when printing, back to the window width after.
-  window.addEventListener('beforeprint', function () {
-    plots.forEach(function (p) { Plotly.relayout(p, {width: PRINT, autosize: false}); });
-  });
-  window.addEventListener('afterprint', function () {
-    plots.forEach(function (p) {
-      Plotly.relayout(p, {width: null, autosize: true}).then(function () {
-        Plotly.Plots.resize(p);
+  // Follow the window's width on screen, never while printing: paper keeps the figures as
+  // drawn (the print CSS zooms the page), so the Sankey is not caught mid-redraw.
+  var timer = null;
+  window.addEventListener('resize', function () {
+    if (window.matchMedia && window.matchMedia('print').matches) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      plots.forEach(function (p) {
+        if (p.offsetParent !== null && !p.closest('.print-only')) { Plotly.Plots.resize(p); }
       });
-    });
+    }, 150);
   });
 })();
 """
+
+
+NO_TRANSLATE = ' translate="no"'  # names (software, files, sources): not for translation
 
 
 def _esc(value: Any) -> str:
@@ -376,15 +389,14 @@ def _summary_section(ds: xr.Dataset, summary: dict[str, Any], lang: str) -> str:
         out.append(_targets_table(per_year, years, cost_total, lang, hub_names))
         if "fp16_per_fp32_intelligent" in ds:
             ratio = float(ds["fp16_per_fp32_intelligent"])
-            out.append(f'<p class="note">{_esc(t("summary.basis", lang, ratio=ratio))}</p>')
+            note = _esc(t("summary.basis", lang, ratio=ratio)).replace(
+                "data/params.csv", '<span translate="no">data/params.csv</span>'
+            )
+            out.append(f'<p class="note">{note}</p>')
     out.append(_marginal_table(ds, summary, years, lang))
     out.append(_binding_table(ds, summary, lang))
-    explanation = summary.get("explanation")
-    if explanation and lang == "en":  # the solver's own words are English only
-        out.append(
-            f'<p class="note">{_esc(t("summary.explanation", lang))}{text.colon(lang)}'
-            f"{_esc(explanation)}</p>"
-        )
+    # summary["explanation"] says again what the banner above and the table of binding
+    # limits say, in English only: the report shows those instead.
     return "\n".join(out)
 
 
@@ -393,10 +405,9 @@ def _in_year(label: str, year: str, lang: str) -> str:
 
 
 def _tonnes(value: Any, lang: str) -> str:
+    """Annual emissions in the reader's units: million t CO₂, or 万吨 / 亿吨."""
     if value is None:
         return "–"
-    if abs(float(value)) >= 1e6:
-        return f"{text.number(float(value) / 1e6, 3, lang)} {text.unit('MtCO2/year', lang)}"
     return text.quantity(value, "tCO2/year", lang)
 
 
@@ -559,27 +570,28 @@ def _marginal_table(ds: xr.Dataset, summary: dict[str, Any], years: list[str], l
             name
         )
         label = t(f"marginal.{name}", lang, default=name.replace("_", " "))
+
+        def shown(v: float, unit_id: str = unit_id) -> str:
+            return text.money_per(v, unit_id, lang)
+
         for group, values in _marginal_rows(entry).items():
             row_label = f"{label} · {hubs.get(group, group)}" if group else label
             if "" in values:  # one value for the whole horizon
                 _raw, v = values[""]
                 cells = (
                     f'<td class="num" colspan="{len(years)}">'
-                    + _num(f"marginal_costs.{name}", v, text.number(v, 3, lang))
+                    + _num(f"marginal_costs.{name}", v, shown(v))
                     + "</td>"
                 )
             else:
                 cells = "".join(
                     _cell(f"marginal_costs.{name}.{values[y][0]}", values[y][1],
-                          text.number(values[y][1], 3, lang))
+                          shown(values[y][1]))
                     if y in values
                     else '<td class="num">–</td>'
                     for y in years
                 )  # fmt: skip
-            rows.append(
-                f"<tr><th>{_esc(row_label)}</th><td>{_esc(text.unit(unit_id, lang))}</td>"
-                f"{cells}</tr>"
-            )
+            rows.append(f"<tr><th>{_esc(row_label)}</th>{cells}</tr>")
     if not rows:
         out.append(f'<p class="note">{_esc(t("summary.marginal_none", lang))}</p>')
         return "\n".join(out)
@@ -587,8 +599,7 @@ def _marginal_table(ds: xr.Dataset, summary: dict[str, Any], years: list[str], l
         f'<th class="num">{_esc(t("summary.per_year", lang, year=y))}</th>' for y in years
     )
     out.append(
-        f"<table><thead><tr><th>{_esc(t('col.constraint', lang))}</th>"
-        f"<th>{_esc(t('col.unit', lang))}</th>{head}</tr></thead>"
+        f"<table><thead><tr><th>{_esc(t('col.constraint', lang))}</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return "\n".join(out)
@@ -664,13 +675,31 @@ def build_figures(ds: xr.Dataset, lang: str) -> dict[str, list[tuple[str, go.Fig
     }
 
 
-def _section(section: str, figs: list[tuple[str, F.Spec]], lang: str) -> str:
-    parts = [f'<section id="{section}"><h2>{_esc(t("section." + section, lang))}</h2>']
+def _section(
+    section: str, figs: list[tuple[str, F.Spec]], lang: str, extra: str = "", title: str = ""
+) -> str:
+    heading = title or t("section." + section, lang)
+    parts = [f'<section id="{section}"><h2>{_esc(heading)}</h2>']
     if text.has(f"intro.{section}"):
         parts.append(f'<p class="intro">{_esc(t("intro." + section, lang))}</p>')
-    parts.extend(_figure_html(fig_id, fig) for fig_id, fig in figs)
+    for fig_id, fig in figs:
+        parts.append(_figure_html(fig_id, fig))
+        if fig_id == "dispatch":
+            parts.append(_print_dispatch(fig, lang))
+    if extra:
+        parts.append(extra)
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _print_dispatch(spec: F.Spec, lang: str) -> str:
+    """Every site's dispatch, for paper: the screen shows one site at a time (a menu)."""
+    figures = F.dispatch_print_specs(spec, lang)
+    inner = "\n".join(_figure_html(f"dispatch_print_{i}", f) for i, f in enumerate(figures))
+    return f'<div class="print-only">{inner}</div>'
+
+
+SECTION_TABLES = {"racks": TABLES.utilisation_table, "costs": TABLES.site_cost_table}
 
 
 # --- appendix -----------------------------------------------------------------------------------
@@ -706,10 +735,11 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
                 for k, v in (entry.get("confidence") or {}).items()
             )
             srcs = ", ".join(_esc(s) for s in entry.get("sources", []))
+            # File names and source ids are names: not for translation.
             rows.append(
-                f"<tr><td>{_esc(entry.get('file', ''))}</td>"
+                f"<tr><td translate='no'>{_esc(entry.get('file', ''))}</td>"
                 f"<td class='num'>{int(entry.get('rows', 0))}</td>"
-                f"<td>{conf}</td><td>{srcs}</td></tr>"
+                f"<td>{conf}</td><td translate='no'>{srcs}</td></tr>"
             )
         head = "".join(
             f"<th>{_esc(t(k, lang))}</th>"
@@ -734,17 +764,24 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
                 for col, _k in cols:
                     # Addresses as plain text: nothing in the report links out or loads.
                     cls = ' class="url"' if col == "url" else ""
-                    cells.append(f"<td{cls}>{_esc(rec.get(col, ''))}</td>")
+                    value = str(rec.get(col, "") or "")
+                    if col == "issuer":
+                        value = text.issuer(value, lang)
+                    elif col == "document":
+                        value = text.document(value, lang)
+                    cells.append(f"<td{cls}>{_esc(value)}</td>")
                 body.append(f"<tr>{''.join(cells)}</tr>")
+            # Titles and issuers are names: a translating browser should leave them be.
             out.append(
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                f'<table class="sources" translate="no"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table>"
             )
 
     out.append(f"<h3>{_esc(t('appendix.model_file', lang))}</h3>")
     if model_yaml is None:
         out.append(f'<p class="note">{_esc(t("appendix.no_model_file", lang))}</p>')
     else:
-        out.append(f'<pre class="model">{_esc(model_yaml)}</pre>')
+        out.append(f'<pre class="model" translate="no">{_esc(model_yaml)}</pre>')
 
     out.append(f"<h3>{_esc(t('appendix.solver', lang))}</h3>")
     solver = summary.get("solver") or {}
@@ -753,12 +790,15 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
         (t("appendix.solver", lang), solver.get("name", "")),
         (t("appendix.status", lang), _status(summary, lang)),
         (t("appendix.gap", lang), "–" if gap is None else text.percent(gap, lang, 3)),
-        (t("appendix.message", lang), solver.get("message", "")),
-        (t("appendix.time_slices", lang), summary.get("time_slices", "")),
+        (t("appendix.message", lang), text.solver_message(solver.get("message", ""), lang)),
+        (t("appendix.time_slices", lang), text.time_slices(summary.get("time_slices", ""), lang)),
     ]
     out.append(
         "<table><tbody>"
-        + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in facts)
+        + "".join(
+            f"<tr><th>{_esc(k)}</th><td{NO_TRANSLATE if i == 0 else ''}>{_esc(v)}</td></tr>"
+            for i, (k, v) in enumerate(facts)
+        )
         + "</tbody></table>"
     )
     timings = summary.get("timings_s") or {}
@@ -782,7 +822,7 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
             f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in versions.items()
         )
         out.append(
-            f"<table><thead><tr><th>{_esc(t('appendix.package', lang))}</th>"
+            f"<table translate='no'><thead><tr><th>{_esc(t('appendix.package', lang))}</th>"
             f"<th>{_esc(t('appendix.version', lang))}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
@@ -793,16 +833,37 @@ def _appendix(ds: xr.Dataset, summary: dict[str, Any], model_yaml: str | None, l
 # --- page -------------------------------------------------------------------------------------
 
 
-def _sweep_figures(sweep: xr.Dataset, lang: str) -> list[tuple[str, F.Spec]]:
-    """The sweep views that fit this sweep: frontier always, the rest when keys vary."""
-    figures = [("sweep", F.sweep_spec(sweep, lang))]
-    keys = F.varied_keys(sweep)
-    if keys:
-        figures.append(("sweep_lines", F.sweep_lines_spec(sweep, lang)))
-        figures.append(("sweep_tornado", F.sweep_tornado_spec(sweep, lang)))
-    if len(keys) >= 2:
-        figures.append(("sweep_heatmap", F.sweep_heatmap_spec(sweep, lang)))
-    return figures
+def _sweep_section(sweep: xr.Dataset, lang: str) -> str:
+    """The sweep's (or frontier's) own views and its case table, first in its report."""
+    from planner.report import sweep_views as SV
+
+    kind = "frontier" if SV.is_frontier(sweep) else "sweep"
+    figures = SV.view_specs(sweep, lang)
+    parts = [f'<section id="sweep"><h2>{_esc(t("section." + kind, lang))}</h2>']
+    parts.append(f'<p class="intro">{_esc(t("intro." + kind, lang))}</p>')
+    parts.append(_figure_html(*figures[0]))
+    parts.append(SV.case_table(sweep, lang))
+    parts.extend(_figure_html(fig_id, spec) for fig_id, spec in figures[1:])
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _whatif(run_dir: Path, summary: dict[str, Any], lang: str) -> str:
+    """What a what-if run set, read from its folder's name (``<scenario>--<key>=<value>``)."""
+    scenario = str(summary.get("scenario", ""))
+    name = Path(run_dir).name
+    if not scenario or not name.startswith(f"{scenario}--"):
+        return ""
+    from planner.report import sweep_views as SV
+
+    shown = []
+    for part in name[len(scenario) + 2 :].split("--"):
+        key, sep, value = part.partition("=")
+        if not sep:
+            continue
+        label = SV.key_label(key, lang)
+        shown.append(f"{label}{text.colon(lang)}{SV.value_text(key, value, lang)}")
+    return ("；" if lang == "zh" else "; ").join(shown)
 
 
 def _generated_at() -> str:
@@ -860,30 +921,89 @@ def render_report(
         shown.insert(0, "alternatives")
     for section in ("racks", "power", "flows", "costs"):
         if figs.get(section):
-            sections.append(_section(section, figs[section], lang))
+            extra = SECTION_TABLES[section](ds, lang) if section in SECTION_TABLES else ""
+            sections.append(_section(section, figs[section], lang, extra))
             shown.append(section)
-    if sweep is not None:
-        sections.append(_section("sweep", _sweep_figures(sweep, lang), lang))
-        shown.append("sweep")
+    if sweep is not None:  # first: what the folder is about; the base case follows
+        sections.insert(0, _sweep_section(sweep, lang))
+        shown.insert(0, "sweep")
     sections.append(_appendix(ds, summary, model_yaml, lang))
     shown.append("appendix")
 
-    font = F.FONT_ZH if lang == "zh" else F.FONT_EN
-    css = CSS.replace("FONT", font).replace("PRINTpx", f"{PRINT_WIDTH_PX}px")
-    script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG)).replace("PRINT", str(PRINT_WIDTH_PX))
-    toc = "".join(f'<a href="#{s}">{_esc(t("section." + s, lang))}</a>' for s in shown)
+    def toc_name(section: str) -> str:
+        if section == "sweep" and sweep is not None:
+            from planner.report import sweep_views as SV
+
+            return t("section.frontier" if SV.is_frontier(sweep) else "section.sweep", lang)
+        return t("section." + section, lang)
+
     scenario = summary.get("scenario", "")
     generated = _generated_at()
-    header = [
-        ("report.scenario", scenario),
-        ("summary.status", _status(summary, lang)),
-        ("report.generated", generated),
-    ]
-    description = summary.get("description") or ""
+    header = [("report.scenario", scenario)]
+    if sweep is not None:
+        from planner.report import sweep_views as SV
+
+        kind = "report.kind_frontier" if SV.is_frontier(sweep) else "report.kind_sweep"
+        header.append(("report.kind", t(kind, lang, n=sweep.sizes["case"])))
+    whatif = _whatif(run_dir, summary, lang)
+    if whatif:
+        header.append(("report.whatif", whatif))
+    header += [("summary.status", _status(summary, lang)), ("report.generated", generated)]
+    # The scenario is a name (a file name): not for translation.
+    return page_html(
+        lang=lang,
+        title=f"{t('report.title', lang)} · {scenario}",
+        heading=t("report.title", lang),
+        subtitle=t("report.subtitle", lang),
+        header=[(t(k, lang), v, k == "report.scenario") for k, v in header],
+        description=_description(summary, model_yaml, lang),
+        toc=[(s, toc_name(s)) for s in shown],
+        sections=sections,
+        version=(summary.get("versions") or {}).get("planner", ""),
+        generated=generated,
+    )
+
+
+def page_html(
+    *,
+    lang: str,
+    title: str,
+    heading: str,
+    subtitle: str,
+    header: list[tuple[str, str, bool]],
+    description: str,
+    toc: list[tuple[str, str]],
+    sections: list[str],
+    version: str,
+    generated: str,
+) -> str:
+    """One self-contained report page around its ``sections`` (HTML): the style, plotly.js
+    inlined, the header, the table of contents and the script that draws the figures.
+
+    Parameters
+    ----------
+    header
+        ``(label, value, is_name)`` rows of the header; a name (a scenario, a folder) is
+        marked not for translation.
+    toc
+        ``(section id, title)`` of the sections, in order.
+    version, generated
+        The planner version (in the generator tag that marks the file as planner's) and
+        when the page is made.
+    """
+    font = F.FONT_ZH if lang == "zh" else F.FONT_EN
+    css = (
+        CSS.replace("FONT", font)
+        .replace("SCREENpx", f"{SCREEN_WIDTH_PX}px")
+        .replace("ZOOM", str(PRINT_ZOOM))
+    )
+    script = SCRIPT.replace("CONFIG", json.dumps(PLOT_CONFIG))
+    dl = "".join(
+        f"<dt>{_esc(k)}</dt><dd{NO_TRANSLATE if is_name else ''}>{_esc(v)}</dd>"
+        for k, v, is_name in header
+    )
+    nav = "".join(f'<a href="#{_esc(i)}">{_esc(name)}</a>' for i, name in toc)
     html_lang = "zh-CN" if lang == "zh" else "en"
-    title = f"{t('report.title', lang)} · {scenario}"
-    version = (summary.get("versions") or {}).get("planner", "")
-    dl = "".join(f"<dt>{_esc(t(k, lang))}</dt><dd>{_esc(v)}</dd>" for k, v in header)
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
@@ -897,12 +1017,12 @@ def render_report(
 </head>
 <body>
 <header class="top">
-<h1>{_esc(t("report.title", lang))}</h1>
-<p class="subtitle">{_esc(t("report.subtitle", lang))}</p>
+<h1>{_esc(heading)}</h1>
+<p class="subtitle">{_esc(subtitle)}</p>
 <dl>{dl}</dl>
 {f'<p class="description">{_esc(description)}</p>' if description else ""}
 </header>
-<nav class="toc">{toc}</nav>
+<nav class="toc">{nav}</nav>
 <main>
 {chr(10).join(sections)}
 </main>
@@ -911,6 +1031,22 @@ def render_report(
 </body>
 </html>
 """
+
+
+def _description(summary: dict[str, Any], model_yaml: str | None, lang: str) -> str:
+    """The scenario's description in ``lang``: ``description_zh`` of the run's model file
+    for Chinese, when it has one (the report reads the run folder's model.yaml)."""
+    if lang == "zh" and model_yaml:
+        import yaml
+
+        try:
+            raw = yaml.safe_load(model_yaml)
+        except yaml.YAMLError:
+            raw = None
+        zh = raw.get("description_zh") if isinstance(raw, dict) else None
+        if isinstance(zh, str) and zh.strip():
+            return zh.strip()
+    return summary.get("description") or ""
 
 
 def _plotly_js() -> str:
@@ -922,7 +1058,7 @@ def _plotly_js() -> str:
 
 def safe_stem(name: str) -> str:
     """A file-name-safe version of a scenario name."""
-    stem = re.sub(r"[^\w.-]+", "_", str(name)).strip("._")
+    stem = re.sub(r"[^\w.=-]+", "_", str(name)).strip("._=")
     return stem or "report"
 
 
@@ -967,6 +1103,15 @@ def write_report(
         Path(run_dir), lang, sweep=sweep, results=results, summary=summary,
         alternatives=alternatives,
     )  # fmt: skip
+    return write_page(page, out_file)
+
+
+def write_page(page: str, out_file: Path) -> Path:
+    """Write the HTML ``page`` to ``out_file`` atomically and return its path.
+
+    The page goes to a temporary file in the same folder (made if needed) that replaces
+    ``out_file`` in one rename, so a reader never sees a half-written report.
+    """
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=out_file.parent)

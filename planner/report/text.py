@@ -251,10 +251,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "New racks by cluster (bubble area)",
         "zh": "各集群新建机架（气泡面积）",
     },
-    "fig.map.note": {
-        "en": "Positions by longitude and latitude; no map background.",
-        "zh": "按经纬度定位，不含底图。",
+    "fig.map.outside": {
+        "en": "Outside the national clusters (spread over every province, not drawn): {racks} new",
+        "zh": "国家集群以外（分布于各省，未在图中绘出）：新建{racks}",
     },
+    "fig.map.size_legend": {"en": "Bubble area: new racks", "zh": "气泡面积：新建机架"},
+    "fig.outside_apart": {
+        "en": "Outside the national clusters, on its own scale",
+        "zh": "国家集群以外（单独刻度）",
+    },
+    "fig.outside_apart_hub": {
+        "en": "Outside the national hub nodes, on its own scale",
+        "zh": "国家枢纽节点以外（单独刻度）",
+    },
+    "fig.util.title": {
+        "en": "Compute in service and the demand it serves, by site",
+        "zh": "各站点在用算力与承接需求",
+    },
+    "fig.util.served": {"en": "Served: {cls}", "zh": "承接：{cls}"},
+    "fig.util.idle": {"en": "In service, not used", "zh": "在用未承接"},
+    "fig.util.rule": {"en": "Occupancy the rules require", "zh": "上架率要求"},
+    "fig.util.occupancy": {"en": "Occupancy", "zh": "上架率"},
     "fig.racks_hub.title": {
         "en": "New racks by hub, class and year",
         "zh": "各枢纽分类别、分年度新建机架",
@@ -288,19 +305,78 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Annual cost by hub: not in this run (solved by an earlier version of planner)",
         "zh": "各枢纽年度成本：本次运行未记录（由较早版本的 planner 求解）",
     },
-    "fig.sweep.title": {"en": "Cost and emissions across the sweep", "zh": "情景分析：成本与排放"},
+    "fig.sweep.title": {
+        "en": "Cost and emissions of each case",
+        "zh": "各情景的成本与排放",
+    },
+    "fig.frontier.title": {
+        "en": "Cost-carbon frontier: least cost for each emission cap",
+        "zh": "成本—碳排放前沿：各排放上限下的最低成本",
+    },
     "fig.sweep_lines.title": {
-        "en": "Cost as the varied option moves",
-        "zh": "成本随情景参数的变化",
+        "en": "Discounted total cost as the {option} moves",
+        "zh": "折现总成本随{option}的变化",
     },
     "fig.sweep_heatmap.title": {
-        "en": "Cost over the grid of varied options",
-        "zh": "情景参数组合下的成本",
+        "en": "Discounted total cost, {years}, over the grid of varied options",
+        "zh": "各参数组合下的折现总成本（{years}）",
     },
     "fig.sweep_tornado.title": {
-        "en": "Sensitivity: cost change from the first case, one option at a time",
-        "zh": "敏感性：逐项改变参数时相对首个情景的成本变化",
+        "en": "Sensitivity: cost change from the base case ({base}), one option at a time",
+        "zh": "敏感性：逐项改变参数时相对基准情景（{base}）的成本变化",
     },
+    "section.frontier": {"en": "Cost-carbon frontier", "zh": "成本—碳排放前沿"},
+    "intro.sweep": {
+        "en": "Each case is the model solved again with the values shown; the rest of the "
+        "report shows the base case in full.",
+        "zh": "每个情景均以所列参数值重新求解模型；本报告其余部分完整展示基准情景。",
+    },
+    "intro.frontier": {
+        "en": "The least-cost plan under a cap on emissions in every plan year, from the "
+        "least-carbon end (a carbon price high enough that spending more buys no further "
+        "cut) to the least-cost end (no binding cap); the rest of the report shows the "
+        "least-cost end in full.",
+        "zh": "在每个规划年度设定排放上限时的最低成本方案：从最低碳端（碳价高到再多投入也无法"
+        "继续减排）到最低成本端（上限不起作用）；本报告其余部分完整展示最低成本端。",
+    },
+    "sweep.cases": {"en": "Cases", "zh": "情景"},
+    "sweep.case": {"en": "Case {n}", "zh": "情景{n}"},
+    "sweep.base": {"en": "base case", "zh": "基准情景"},
+    "sweep.base_legend": {"en": "Base case", "zh": "基准情景"},
+    "sweep.points": {"en": "Points on the frontier", "zh": "前沿上的点"},
+    "sweep.least_cost": {"en": "least-cost end", "zh": "最低成本端"},
+    "sweep.least_carbon": {"en": "least-carbon end", "zh": "最低碳端"},
+    "sweep.point": {"en": "{share} of the way", "zh": "两端之间{share}处"},
+    "sweep.targets": {"en": "Targets", "zh": "目标"},
+    "sweep.point_col": {"en": "Point on the frontier", "zh": "前沿上的点"},
+    "sweep.table": {"en": "The cases", "zh": "情景一览"},
+    "sweep.table_frontier": {"en": "The points on the frontier", "zh": "前沿上的点一览"},
+    "sweep.cost_axis": {"en": "Discounted total cost, {years}", "zh": "折现总成本（{years}）"},
+    "sweep.emissions_year": {"en": "Emissions in {year}", "zh": "{year}碳排放"},
+    "sweep.emissions_total": {"en": "Emissions, {years} in total", "zh": "{years}累计碳排放"},
+    "sweep.delta_cost": {"en": "Cost against the base case", "zh": "成本较基准情景"},
+    "sweep.delta_emissions": {"en": "Emissions against the base case", "zh": "排放较基准情景"},
+    "sweep.per_tonne": {
+        "en": "Average cost of a tonne cut, against the least-cost end",
+        "zh": "较最低成本端每减排1吨的平均成本",
+    },
+    "sweep.base_note": {
+        "en": "Changes are against the base case ({base}).",
+        "zh": "变化量均相对于基准情景（{base}）。",
+    },
+    "sweep.no_base": {
+        "en": "No case has the model's own values, so no change against a base case is shown; "
+        "the rest of the report shows the first solved case.",
+        "zh": "没有情景采用模型本身的参数值，因此不列出相对基准情景的变化；"
+        "本报告其余部分展示第一个已求解的情景。",
+    },
+    "report.kind": {"en": "Report of", "zh": "报告类型"},
+    "report.kind_sweep": {"en": "a what-if sweep of {n} cases", "zh": "{n}个情景的情景分析"},
+    "report.kind_frontier": {
+        "en": "a cost-carbon frontier of {n} points",
+        "zh": "含{n}个点的成本—碳排放前沿",
+    },
+    "report.whatif": {"en": "What was set", "zh": "调整的参数"},
     "legend.tornado_low": {"en": "lowest", "zh": "最低"},
     "legend.tornado_high": {"en": "highest", "zh": "最高"},
     "axis.cost_change": {"en": "Change in discounted cost", "zh": "折现总成本变化"},
@@ -310,12 +386,43 @@ STRINGS: dict[str, dict[str, str]] = {
     "axis.latitude": {"en": "Latitude", "zh": "纬度"},
     "axis.site": {"en": "Site", "zh": "站点"},
     "axis.hub": {"en": "Hub", "zh": "枢纽"},
+    "axis.hub_all": {"en": "All hubs", "zh": "全部枢纽"},
     "legend.target": {"en": "Target", "zh": "目标"},
     "legend.achieved": {"en": "Plan", "zh": "规划"},
     "legend.load": {"en": "Facility load", "zh": "设施负荷"},
     "legend.charge": {"en": "Battery charging", "zh": "储能充电"},
     "legend.discharge": {"en": "Battery discharge", "zh": "储能放电"},
     "legend.curtailment": {"en": "Curtailment", "zh": "弃电"},
+    # --- tables: utilisation and cost by site ----------------------------------------
+    "table.util.title": {
+        "en": "How the racks are used, by site",
+        "zh": "各站点机架使用情况",
+    },
+    "table.util.note": {
+        "en": "Compute in service counts racks in use, as MIIT counts them; the demand a "
+        "site serves is its occupied share (上架率). Each site's rules require new racks at "
+        "its minimum occupancy and existing racks at their observed occupancy; a site below "
+        "that is flagged as holding idle capacity.",
+        "zh": "在用算力按工信部口径统计在用机架；站点承接的需求即其已上架部分（上架率）。"
+        "新建机架须达到各站点最低上架率，存量机架按实际上架率计；低于该要求的站点标为存在闲置算力。",
+    },
+    "table.util.in_service": {"en": "In service", "zh": "在用算力"},
+    "table.util.served": {"en": "Served", "zh": "承接需求"},
+    "table.util.idle": {"en": "Not used", "zh": "未使用"},
+    "table.util.rule": {"en": "Occupancy the rules require", "zh": "上架率要求"},
+    "table.util.flag": {"en": "Idle capacity", "zh": "闲置算力"},
+    "table.util.idle_flag": {"en": "idle beyond the rules", "zh": "超出要求的闲置"},
+    "table.cost.title": {
+        "en": "Why these sites: annual cost by site, {year}",
+        "zh": "为何选址于此：各站点年度成本（{year}年）",
+    },
+    "table.cost.new_racks": {"en": "New racks (plan)", "zh": "新建机架（规划期）"},
+    "table.cost.investment": {"en": "Investment", "zh": "投资"},
+    "table.cost.energy": {"en": "Energy", "zh": "能源"},
+    "table.cost.om": {"en": "Operation and maintenance", "zh": "运维"},
+    "table.cost.transfer": {"en": "Data transfer", "zh": "数据传输"},
+    "table.cost.total": {"en": "Total", "zh": "合计"},
+    "table.cost.per_eflops": {"en": "Per EFLOPS in service", "zh": "每EFLOPS在用算力"},
     # --- variables (long names for axes) -------------------------------------------
     "var.racks_new_std": {"en": "New racks", "zh": "新建机架"},
     "var.racks_total_std": {"en": "Racks in use", "zh": "在用机架"},
@@ -507,6 +614,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "unit.MW/std_rack": {"en": "MW per standard rack", "zh": "兆瓦/标准机架"},
 }
 
+# Short display names for bar-chart rows and map labels, by kind and id; other names
+# lose their " cluster" / "集群" ending (see short_name).
+SHORT_NAMES: dict[str, dict[str, str]] = {
+    "site.yrd_demo": {"en": "YRD Demo Zone", "zh": "长三角示范区"},
+    "site.outside": {"en": "Outside the clusters", "zh": "集群以外"},
+    "hub.gba": {"en": "Greater Bay Area", "zh": "粤港澳大湾区"},
+    "hub.jjj": {"en": "Beijing-Tianjin-Hebei", "zh": "京津冀"},
+    "hub.outside": {"en": "Outside the hubs", "zh": "枢纽以外"},
+}
+
+
+def short_name(kind: str, ident: str, full: str, lang: str) -> str:
+    """A short display name: ``Zhangjiakou`` for "Zhangjiakou cluster", 张家口 for 张家口集群."""
+    entry = SHORT_NAMES.get(f"{kind}.{ident}")
+    if entry:
+        return entry[lang]
+    return str(full).removesuffix(" cluster").removesuffix("集群") or str(full)
+
+
 # The marginal costs a reader looks for first, in this order; the rest follow.
 MARGINAL_ORDER = (
     "total_compute_cny_per_eflops",
@@ -531,6 +657,99 @@ def marginal_unit(name: str) -> str:
 
 # Money shown in units of this many yuan: billion in English, 亿 (1e8) in Chinese.
 MONEY_SCALE = {"en": 1e9, "zh": 1e8}
+
+# How a quantity is shown to a reader: for each base unit and language, the steps
+# (threshold, divisor, unit label), largest first; a value takes the first step its size
+# reaches. Chinese officials count in 万 and 亿 (万吨, 亿元, 万千瓦, 亿千瓦时, 万架).
+_STEPS: dict[str, dict[str, tuple[tuple[float, float, str], ...]]] = {
+    "CNY": {
+        "en": ((1e9, 1e9, "billion yuan"), (1e6, 1e6, "million yuan"), (0, 1, "yuan")),
+        "zh": ((1e8, 1e8, "亿元"), (1e4, 1e4, "万元"), (0, 1, "元")),
+    },
+    "tCO2": {
+        "en": ((1e6, 1e6, "million t CO₂"), (1e3, 1e3, "thousand t CO₂"), (0, 1, "t CO₂")),
+        "zh": ((1e8, 1e8, "亿吨二氧化碳"), (1e4, 1e4, "万吨二氧化碳"), (0, 1, "吨二氧化碳")),
+    },
+    "std_rack": {
+        "en": (
+            (1e6, 1e6, "million standard racks"),
+            (1e4, 1e3, "thousand standard racks"),
+            (0, 1, "standard racks"),
+        ),
+        "zh": ((1e4, 1e4, "万架"), (0, 1, "架")),
+    },
+    "MW": {
+        "en": ((1e4, 1e3, "GW"), (0, 1, "MW")),
+        "zh": ((10, 10, "万千瓦"), (0, 1e-3, "千瓦")),
+    },
+    "MWh": {
+        "en": ((1e6, 1e6, "TWh"), (1e3, 1e3, "GWh"), (0, 1, "MWh")),
+        "zh": ((1e5, 1e5, "亿千瓦时"), (10, 10, "万千瓦时"), (0, 1e-3, "千瓦时")),
+    },
+}
+_PER_YEAR = {"en": " per year", "zh": "/年"}
+
+
+def scale_for(units: str | None, size: float, lang: str) -> tuple[float, str]:
+    """The divisor and unit label to show a quantity in ``units`` whose size is ``size``.
+
+    ``units`` is a results unit (``CNY/year``, ``tCO2/year``, ``std_rack``, ``MW``,
+    ``MWh/year``...): money in billion yuan or 亿元, CO₂ in million tonnes or 万吨/亿吨,
+    racks in thousands or 万架, power in GW or 万千瓦, energy in TWh or 亿千瓦时. A unit
+    with no steps is shown as it is (divisor 1).
+    """
+    units = "" if units is None else str(units)
+    base, per_year = (units[:-5], True) if units.endswith("/year") else (units, False)
+    steps = _STEPS.get(base, {}).get(lang)
+    if not steps:
+        return 1.0, unit(units, lang)
+    size = abs(float(size)) if size is not None and math.isfinite(float(size)) else 0.0
+    for threshold, divisor, label in steps:
+        if size >= threshold:
+            return divisor, label + (_PER_YEAR[lang] if per_year else "")
+    threshold, divisor, label = steps[-1]
+    return divisor, label + (_PER_YEAR[lang] if per_year else "")
+
+
+def amount(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
+    """``value`` in ``units`` for a reader: scaled to its size (亿元, 万吨...), with its unit."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–" if value is None else str(value)
+    if not math.isfinite(x):
+        return "–"
+    divisor, label = scale_for(units, x, lang)
+    shown = number(x / divisor, digits, lang)
+    sep = "" if lang == "zh" and label and not label[0].isascii() else " "
+    return f"{shown}{sep}{label}" if label else shown
+
+
+# Marginal costs: money per unit of a target, scaled as money is.
+_PER_UNIT = {
+    "CNY/EFLOPS": {"en": "per EFLOPS", "zh": "/EFLOPS"},
+    "CNY/point": {"en": "per percentage point", "zh": "/百分点"},
+    "CNY/tCO2": {"en": "per t CO₂", "zh": "/吨二氧化碳"},
+    "CNY/MWh": {"en": "per MWh", "zh": "/兆瓦时"},
+}
+
+
+def money_per(value: Any, unit_id: str, lang: str, digits: int = 3) -> str:
+    """A marginal cost in readable units: '1.87 bn yuan per EFLOPS', '18.7亿元/EFLOPS'."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–" if value is None else str(value)
+    if not math.isfinite(x):
+        return "–"
+    divisor, label = scale_for("CNY", x, lang)
+    if lang == "en":
+        label = label.replace("billion", "bn")
+    per = _PER_UNIT.get(unit_id, {}).get(lang)
+    if per is None:
+        return amount(x, "CNY", lang, digits)
+    shown = number(x / divisor, digits, lang)
+    return f"{shown}{label}{per}" if lang == "zh" else f"{shown} {label} {per}"
 
 
 def check_lang(lang: str) -> str:
@@ -622,15 +841,13 @@ def percent(frac: Any, lang: str = "en", digits: int = 1) -> str:
 
 
 def quantity(value: Any, units: str | None, lang: str, digits: int = 3) -> str:
-    """``value`` with its unit in ``lang``; money is scaled to billion yuan / 亿元."""
-    if units in ("CNY", "CNY/year") and value is not None:
-        try:
-            x = float(value) / MONEY_SCALE[lang]
-        except (TypeError, ValueError):
-            return str(value)
-        return f"{number(x, digits + 1, lang)} {unit('bn' + units, lang)}"
+    """``value`` with its unit in ``lang``; money, CO₂, racks, power and energy are scaled
+    to the reader's units (billion yuan / 亿元, million t / 万吨, 万架, 万千瓦...)."""
     if units == "1":
         return percent(value, lang)
+    base = (units or "").removesuffix("/year")
+    if base in _STEPS and value is not None:
+        return amount(value, units, lang, digits if base != "CNY" else digits + 1)
     u = unit(units, lang)
     text = number(value, digits, lang)
     return f"{text} {u}" if u else text
@@ -646,19 +863,15 @@ def aggregate_label(key: str, lang: str, hub_names: Mapping[str, str] | None = N
 
 
 def aggregate_quantity(value: Any, units: str, lang: str) -> str:
-    """An aggregate's value for readers: a share in percent, emissions in million tonnes,
-    energy in TWh, capacity in GW, when large."""
+    """An aggregate's value for readers: a share in percent, the rest in the reader's
+    units as every table shows them (:func:`quantity`: million t / 万吨 / 亿吨 of CO₂,
+    TWh / 亿千瓦时, GW / 万千瓦, 万架)."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         return "–"
     if math.isnan(x):
         return "–"
-    if units == "1":
-        return percent(x, lang)
-    for small, big, factor in (("tCO2", "MtCO2", 1e6), ("MWh", "TWh", 1e6), ("MW", "GW", 1e3)):
-        if units == small and abs(x) >= factor:
-            return quantity(x / factor, big, lang)
     return quantity(x, units, lang, digits=4)
 
 
@@ -677,3 +890,117 @@ def alternative_label(
 def money_axis(units: str, lang: str) -> tuple[float, str]:
     """The scale and unit label to plot money in (billion yuan / 亿元)."""
     return MONEY_SCALE[lang], unit("bn" + units, lang)
+
+
+# --- names and messages in the reader's language ------------------------------------------
+
+# Issuers of the sources, by the abbreviation data/sources.csv uses.
+ISSUERS_ZH = {
+    "MIIT": "工业和信息化部",
+    "CAC": "国家互联网信息办公室",
+    "MoE": "教育部",
+    "NHC": "国家卫生健康委员会",
+    "PBoC": "中国人民银行",
+    "SASAC": "国务院国有资产监督管理委员会",
+    "NDRC": "国家发展和改革委员会",
+    "NDA": "国家数据局",
+    "NEA": "国家能源局",
+    "MEE": "生态环境部",
+    "NBS": "国家统计局",
+    "MOHURD": "住房和城乡建设部",
+    "CAICT": "中国信息通信研究院",
+    "SCIO": "国务院新闻办公室",
+    "National Data Administration": "国家数据局",
+    "China Meteorological Administration": "中国气象局",
+    "China Electricity Council": "中国电力企业联合会",
+    "Xinhua": "新华社",
+    "China Daily": "中国日报",
+    "People's Daily": "人民日报",
+    "planner maintainers": "planner 维护者",
+}
+
+_WORD = r"(?<![A-Za-z'])({})(?![A-Za-z'])"
+
+
+def issuer(value: str, lang: str) -> str:
+    """A source's issuer in ``lang``: in Chinese, the agencies' Chinese names."""
+    import re
+
+    if lang != "zh" or not value:
+        return value
+    names = sorted(ISSUERS_ZH, key=len, reverse=True)
+    pattern = re.compile(_WORD.format("|".join(re.escape(n) for n in names)))
+    out = pattern.sub(lambda m: ISSUERS_ZH[m.group(1)], value)
+    return out.replace("; ", "、").replace(" via ", "，经").replace(" and ", "和")
+
+
+def document(value: str, lang: str) -> str:
+    """A source's title in ``lang``: a Chinese title with an English gloss in brackets
+    ("算力基础设施高质量发展行动计划 (Action Plan ...)") keeps only the Chinese in Chinese."""
+    import re
+
+    if lang != "zh" or not value:
+        return value
+    match = re.fullmatch(r"(.*[\u4e00-\u9fff].*?)\s*\(([^()]*)\)\s*", value)
+    if match and re.match(r"[^A-Za-z]*[\u4e00-\u9fff]", match.group(1)):
+        return match.group(1).strip()
+    return value
+
+
+SOLVER_MESSAGES_ZH = {
+    "Optimal": "已求得最优解",
+    "Optimal (gap closed at the root: LP relaxation bound and rounded incumbent)": (
+        "已求得最优解（在根节点闭合间隙：线性松弛下界与取整后的可行解）"
+    ),
+    "Time limit reached at the root: the rounded incumbent and the LP bound": (
+        "在根节点达到时间上限：取整后的可行解与线性松弛下界"
+    ),
+    # The root's plan from a dive (planner.solve.strategy), since the re-solve reuse.
+    "Optimal (gap closed at the root: the LP relaxation bound and a plan from it)": (
+        "已求得最优解（在根节点闭合间隙：线性松弛下界与由其得出的方案）"
+    ),
+    "Time limit reached at the root: the plan found there and the LP bound": (
+        "在根节点达到时间上限：在根节点得到的方案与线性松弛下界"
+    ),
+    "Time limit reached": "达到时间上限",
+    "Infeasible": "不可行",
+    "Model is infeasible": "模型不可行",
+    "Primal infeasible or unbounded": "原问题不可行或无界",
+}
+
+
+def solver_message(message: str, lang: str) -> str:
+    """HiGHS's own words, in Chinese when the message is a known one."""
+    if lang != "zh" or not message:
+        return message
+    return SOLVER_MESSAGES_ZH.get(str(message).strip(), str(message))
+
+
+def time_slices(line: str, lang: str) -> str:
+    """The run's time-slice line ("8 representative days (tsam 4.1.1, hierarchical,
+    medoid, means preserved); weighted RMSE 0.2092", or "full year") in ``lang``."""
+    import re
+
+    if lang != "zh" or not line:
+        return line
+    if line.strip() == "full year":
+        return "全年8760小时"
+    match = re.match(
+        r"(\d+) representative days \((tsam [^,)]+)((?:, [^,)]+)*)\)(?:; weighted RMSE ([\d.]+))?",
+        line,
+    )
+    if not match:
+        return line
+    words = {
+        "hierarchical": "层次聚类",
+        "medoid": "中心点代表日",
+        "means preserved": "保持均值",
+        "k_means": "k均值聚类",
+        "k_medoids": "k中心点聚类",
+    }
+    extra = [w.strip() for w in (match.group(3) or "").split(",") if w.strip()]
+    detail = "，".join([match.group(2), *(words.get(w, w) for w in extra)])
+    out = f"{match.group(1)}个典型日（{detail}）"
+    if match.group(4):
+        out += f"；加权均方根误差 {match.group(4)}"
+    return out

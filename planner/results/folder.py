@@ -93,6 +93,10 @@ def _tables(results: xr.Dataset) -> dict[str, str]:
         if not present:
             continue
         frame = results[present].to_dataframe().reset_index()
+        # The solver's -0.0 and round-off (|x| < 1e-9 in the table's own units) are 0: a
+        # reader sees "0", never "-0" or "-1e-12".
+        floats = frame.select_dtypes("float").columns
+        frame[floats] = frame[floats].where(frame[floats].abs() >= 1e-9, 0.0) + 0.0
         tables[stem] = frame.to_csv(index=False, float_format="%.6g")
     return tables
 
