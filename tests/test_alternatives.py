@@ -403,6 +403,11 @@ def test_the_report_draws_each_range_beside_the_least_cost_value(folder: Path, t
     assert "百万吨" not in zh
     assert text_quantity(1.339e8, "zh") == "1.339亿吨二氧化碳"
     assert text_quantity(1.339e8, "en") == "133.9 million t CO₂"
+    from planner.report import text
+
+    # the values of one row share the unit of its largest (not 7,104 MW beside 13.16 GW)
+    assert text.aggregate_quantity(7104.0, "MW", "en", 13160.0) == "7.104 GW"
+    assert text.aggregate_quantity(0.0, "std_rack", "zh", 321500.0) == "0万架"
     for page in (en, zh):
         assert 'id="alternatives"' in page and 'id="plot-alternatives_strip"' in page
         assert page.index('id="alternatives"') < page.index('id="summary"')

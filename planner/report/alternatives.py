@@ -79,11 +79,12 @@ def alternatives_section(alt: xr.Dataset, ds: xr.Dataset, lang: str) -> str:
         unit = str(alt["aggregate_unit"].sel(aggregate=key).values)
         if np.all(np.isnan(v)):
             continue
+        size = float(np.nanmax(np.abs(v)))  # one unit across the row
         shown = {
             "what": text.aggregate_label(key, lang, hubs),
-            "low": text.aggregate_quantity(np.nanmin(v), unit, lang),
-            "high": text.aggregate_quantity(np.nanmax(v), unit, lang),
-            "least": text.aggregate_quantity(v[0], unit, lang),
+            "low": text.aggregate_quantity(np.nanmin(v), unit, lang, size),
+            "high": text.aggregate_quantity(np.nanmax(v), unit, lang, size),
+            "least": text.aggregate_quantity(v[0], unit, lang, size),
         }
         how = t("alt.optimised" if key in optimised else "alt.observed", lang)
         if key in optimised:
@@ -121,8 +122,11 @@ def alternatives_section(alt: xr.Dataset, ds: xr.Dataset, lang: str) -> str:
         ]
         for key in optimised:
             unit = str(alt["aggregate_unit"].sel(aggregate=key).values)
-            value = float(alt["aggregate_value"].sel(aggregate=key).values[i])
-            row.append((_esc(text.aggregate_quantity(value, unit, lang)), True))
+            column = alt["aggregate_value"].sel(aggregate=key).values
+            shown_values = np.abs(column[ok])
+            size = float(shown_values.max()) if shown_values.size else None  # one unit a column
+            value = float(column[i])
+            row.append((_esc(text.aggregate_quantity(value, unit, lang, size)), True))
         rows.append(row)
     out.append(_table(head, rows))
     for i, label in enumerate(labels):

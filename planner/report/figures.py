@@ -1692,8 +1692,8 @@ def alternatives_strip_spec(
     position = np.where(flat, 0.5, (values - lo) / np.where(flat, 1.0, span))
     rows = [
         f"{_esc(text.aggregate_label(k, lang, hub_names))}<br><span style='color:#666'>"
-        f"{_esc(text.aggregate_quantity(a, u, lang))} – {_esc(text.aggregate_quantity(b, u, lang))}"
-        "</span>"
+        f"{_esc(text.aggregate_quantity(a, u, lang, max(abs(a), abs(b))))} – "
+        f"{_esc(text.aggregate_quantity(b, u, lang, max(abs(a), abs(b))))}</span>"
         for k, a, b, u in zip(keys, lo, hi, units, strict=True)
     ]
     labels = plan_labels(alt, lang, hub_names)
@@ -1710,8 +1710,8 @@ def alternatives_strip_spec(
                 "y": rows,
                 "name": _esc(label),
                 "text": [
-                    _esc(text.aggregate_quantity(v, u, lang))
-                    for v, u in zip(values[i], units, strict=True)
+                    _esc(text.aggregate_quantity(v, u, lang, max(abs(a), abs(b))))
+                    for v, u, a, b in zip(values[i], units, lo, hi, strict=True)
                 ],
                 "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
                 "marker": {

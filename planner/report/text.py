@@ -862,17 +862,23 @@ def aggregate_label(key: str, lang: str, hub_names: Mapping[str, str] | None = N
     return t(f"agg.{key}", lang, default=key.replace("_", " "))
 
 
-def aggregate_quantity(value: Any, units: str, lang: str) -> str:
+def aggregate_quantity(value: Any, units: str, lang: str, size: float | None = None) -> str:
     """An aggregate's value for readers: a share in percent, the rest in the reader's
     units as every table shows them (:func:`quantity`: million t / 万吨 / 亿吨 of CO₂,
-    TWh / 亿千瓦时, GW / 万千瓦, 万架)."""
+    TWh / 亿千瓦时, GW / 万千瓦, 万架). ``size``: the scale is chosen for it instead of
+    for ``value``, so the values of one row or column share one unit (the largest)."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         return "–"
     if math.isnan(x):
         return "–"
-    return quantity(x, units, lang, digits=4)
+    base = units.removesuffix("/year")
+    if size is None or units == "1" or base not in _STEPS:
+        return quantity(x, units, lang, digits=4)
+    divisor, label = scale_for(units, size, lang)
+    sep = "" if lang == "zh" and label and not label[0].isascii() else " "
+    return f"{number(x / divisor, 4, lang)}{sep}{label}"
 
 
 def alternative_label(
