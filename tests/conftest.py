@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -350,3 +351,17 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["PLANNER_CACHE_DIR"] = str(tmp_path_factory.mktemp("planner-cache"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless Chromium of the browser tests: required in CI, else they are skipped."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is required in CI for the report browser tests")
+    pytest.skip("Chromium is not installed (apt-get install chromium); browser test skipped")

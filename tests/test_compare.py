@@ -208,16 +208,6 @@ def test_two_solved_runs_that_differ_in_one_set(project: Path) -> None:
     assert diff["tables"][0][2][:12] in inputs
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.environ.get("CI"):
-        pytest.fail("Chromium is required in CI for the report browser tests")
-    pytest.skip("Chromium is not installed (apt-get install chromium)")
-
-
 def test_comparison_in_chromium(chromium: str, tmp_path: Path) -> None:
     """At 1400 px both figures draw and no two of their labels overlap; the Chinese
     comparison's visible text holds no English beyond names and units."""

@@ -479,14 +479,6 @@ PROBE = """<script>
 </script>"""
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
 def _chromium_args(binary: str, profile: Path) -> list[str]:
     return [
         binary,
@@ -506,16 +498,6 @@ def _chromium_args(binary: str, profile: Path) -> list[str]:
         "--v=0",
         "--virtual-time-budget=10000",
     ]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = _chromium()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI for the report browser test")
-        pytest.skip("Chromium is not installed (apt-get install chromium); browser test skipped")
-    return binary
 
 
 def test_report_renders_offline_in_chromium(

@@ -91,18 +91,6 @@ window.addEventListener('load', function () { setTimeout(function () {
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    import os
-
-    if os.environ.get("CI"):
-        pytest.fail("Chromium is required in CI for the report browser tests")
-    pytest.skip("Chromium is not installed (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
 def national_reports(national, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The shipped model's run folder (solved once per session) and its two reports."""
     from conftest import SHIPPED_MODELS
