@@ -185,6 +185,9 @@ class CompiledModel:
         self.lower_now = self.col_lower.copy()
         self.upper_now = self.col_upper.copy()
         self.trust: TrustRegion | None = None
+        # The blocks and master of a decomposed solve (planner.solve.decompose), kept for
+        # the LP around its plan; None when the model was solved whole.
+        self.decomposition: Any = None
         self.highs_time_s = 0.0  # HiGHS's own time over every run of this model
         self._row_order: np.ndarray | None = None  # rows sorted by constraint id
         self._sorted_ids: np.ndarray | None = None
@@ -322,9 +325,7 @@ class CompiledModel:
         m = self.model()
         if m is None:
             raise ShapeChanged("the Pyomo model is gone")
-        if self._column_of is None:
-            self._column_of = {id(v): i for i, v in enumerate(self.columns)}
-        column_of = self._column_of
+        column_of = self.column_of_variable()
         visitor = LinearRepnVisitor({})  # a fresh cache: named Expressions hold new values
 
         def coefficients(expr, what: str) -> tuple[np.ndarray, np.ndarray, float]:
@@ -520,6 +521,12 @@ class CompiledModel:
                 step.denominator * frac.denominator,
             )
         return float(step), float(lp.offset_)
+
+    def column_of_variable(self) -> dict[int, int]:
+        """``id(Pyomo variable) -> column`` (built once, on first use)."""
+        if self._column_of is None:
+            self._column_of = {id(v): i for i, v in enumerate(self.columns)}
+        return self._column_of
 
     def column_values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)

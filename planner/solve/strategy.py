@@ -5,7 +5,10 @@
 the formulation names (``REPAIR_LIMITS``), and fixes them for a feasible plan. When that
 plan is within the requested gap of the bound the MILP is solved at the root, as branch
 and bound would stop there; otherwise the plan seeds HiGHS's branch and bound. A design
-hint from a coarser solve starts the LPs in a trust region around the build decisions
+hint from a coarser solve (the full year's) marks a model large enough to decompose: its
+site-year blocks and the master of build decisions are solved by Benders decomposition
+(:mod:`planner.solve.decompose`), the blocks in parallel; a model that does not decompose
+starts its LPs in a trust region around the hinted build decisions
 (``DESIGN_VARIABLES``). :func:`duals_around_plan` re-solves the LP in a window of one
 module around the plan for the row duals the marginal-cost table reads.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
 from planner.formulation.build import DESIGN_VARIABLES, REPAIR_LIMITS
+from planner.solve.decompose import Decomposition, DecompositionFailed
 from planner.solve.highs import (
     SOLVER_NAME,
     SOLVER_VERSION,
@@ -80,9 +85,11 @@ def solve(
         Start from the LP relaxation rounded up (see :func:`_root_incumbent`).
     design_hint
         Values of the build decisions from a coarser solve of the same model
-        (:func:`design_values`, keyed by component name and index): the LPs start inside
-        a trust region around them (:meth:`CompiledModel.set_trust_region`). This
-        changes how fast they solve, never their result.
+        (:func:`design_values`, keyed by component name and index). The MILP is then
+        solved by decomposition from them (:func:`_solve_decomposed`), or, when it does
+        not decompose, and for an LP, its LPs start inside a trust region around them
+        (:meth:`CompiledModel.set_trust_region`). Either way the answer is proven within
+        the gap; only the path to it changes.
     on_step
         Called with a short description as each phase starts (a progress line).
     compiled
@@ -109,6 +116,10 @@ def solve(
         compiled.restore()
     highs_before_s = compiled.highs_time_s
     options = dict(mip_gap=mip_gap, threads=threads, log=log)
+    if design_hint and not relax_integers:
+        decomposed = _solve_decomposed(compiled, m, design_hint, mip_gap, t0 + time_limit_s, step)
+        if decomposed is not None:
+            return decomposed
     if design_hint:
         _set_trust_region(compiled, m, design_hint)
 
@@ -155,11 +166,99 @@ def design_values(m: pyo.ConcreteModel) -> dict[tuple[str, Any], float]:
     }
 
 
-def _set_trust_region(
+def _solve_decomposed(
+    compiled: CompiledModel,
+    m: pyo.ConcreteModel,
+    hint: Mapping[tuple[str, Any], float],
+    mip_gap: float,
+    deadline: float,
+    step: Callable[[str], Any],
+) -> SolveResult | None:
+    """Solve by Benders decomposition over the hourly blocks (:mod:`planner.solve.
+    decompose`), starting at the hinted build decisions; ``None`` when the model does not
+    decompose or a block fails (the caller then solves it whole)."""
+    t0 = time.perf_counter()
+    step("decomposing the model into its site-year blocks")
+    highs_before_s = compiled.highs_time_s
+    lp = compiled.highs.getLp()
+    try:
+        decomposition = Decomposition.of(
+            compiled.matrix_csr,
+            _operational_columns(compiled, m),
+            compiled.integer,
+            cost=np.asarray(lp.col_cost_, dtype=float),
+            offset=float(lp.offset_),
+            col_lower=compiled.col_lower,
+            col_upper=compiled.col_upper,
+            row_lower=compiled.row_lower,
+            row_upper=compiled.row_upper,
+            threads=_block_workers(),
+        )
+    except DecompositionFailed as exc:
+        logger.warning("the model does not decompose (%s): solving it whole", exc)
+        return None
+    del lp
+    if decomposition is None:
+        return None
+    start = np.full(compiled.n_col, np.nan)
+    cols, centre, _scale = _hint_columns(compiled, m, hint)
+    start[cols] = centre
+    try:
+        outcome = decomposition.solve_mip(
+            start[decomposition.master_cols], mip_gap=mip_gap, deadline=deadline, on_iteration=step
+        )
+    except DecompositionFailed as exc:
+        logger.warning("the decomposition failed (%s): solving the model whole", exc)
+        decomposition.close()
+        return None
+    compiled.decomposition = decomposition
+    scale = compiled.objective_scale
+    objective = outcome.objective * scale
+    bound = outcome.bound * scale
+    status = SolveStatus.optimal if outcome.optimal else SolveStatus.time_limit
+    compiled.highs_time_s += decomposition.highs_time_s
+    result = SolveResult(
+        status, objective, _gap(objective, bound), bound, time.perf_counter() - t0,
+        SOLVER_NAME, SOLVER_VERSION, outcome.message,
+    )  # fmt: skip
+    return _finish(compiled, result, t0, highs_before_s, outcome.columns)
+
+
+def _block_workers() -> int:
+    """Threads for the decomposition's blocks: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _operational_columns(compiled: CompiledModel, m: pyo.ConcreteModel) -> np.ndarray:
+    """Which columns are indexed by the time steps (the hourly dispatch)."""
+    timesteps = getattr(m, "TIMESTEPS", None)
+    if timesteps is None:
+        return np.zeros(compiled.n_col, dtype=bool)
+    hourly: dict[int, bool] = {}
+
+    def over_time(component) -> bool:
+        key = id(component)
+        if key not in hourly:
+            index = component.index_set()
+            hourly[key] = index is timesteps or any(s is timesteps for s in index.subsets())
+        return hourly[key]
+
+    return np.fromiter(
+        (over_time(v.parent_component()) for v in compiled.columns),
+        dtype=bool,
+        count=compiled.n_col,
+    )
+
+
+def _hint_columns(
     compiled: CompiledModel, m: pyo.ConcreteModel, hint: Mapping[tuple[str, Any], float]
-) -> None:
-    """Trust region on the columns of the hinted build decisions (others are free)."""
-    column = {id(v): i for i, v in enumerate(compiled.columns)}
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns of the hinted build decisions, their hinted values (within the columns'
+    bounds) and a scale for each (its range, or the largest hinted value)."""
+    column = compiled.column_of_variable()
     cols, centre, scale = [], [], []
     for name in DESIGN_VARIABLES:
         component = getattr(m, name, None)
@@ -178,8 +277,16 @@ def _set_trust_region(
             cols.append(col)
             centre.append(min(max(x, compiled.col_lower[col]), compiled.col_upper[col]))
             scale.append(span if math.isfinite(span) else largest)
-    if cols:
-        compiled.set_trust_region(np.array(cols), np.array(centre), np.array(scale))
+    return np.array(cols, dtype=int), np.array(centre, dtype=float), np.array(scale, dtype=float)
+
+
+def _set_trust_region(
+    compiled: CompiledModel, m: pyo.ConcreteModel, hint: Mapping[tuple[str, Any], float]
+) -> None:
+    """Trust region on the columns of the hinted build decisions (others are free)."""
+    cols, centre, scale = _hint_columns(compiled, m, hint)
+    if len(cols):
+        compiled.set_trust_region(cols, centre, scale)
         logger.info("trust region on %d build decisions", len(cols))
 
 
@@ -425,6 +532,8 @@ def duals_around_plan(m: pyo.ConcreteModel, result: SolveResult) -> PlanDuals:
     plan = np.array([round(compiled.columns[c].value or 0.0) for c in ints], dtype=float)
     lower = np.maximum(compiled.col_lower[ints], plan - MARGINAL_WINDOW_MODULES)
     upper = np.minimum(compiled.col_upper[ints], plan + MARGINAL_WINDOW_MODULES)
+    if compiled.decomposition is not None:
+        return _duals_decomposed(compiled, ints, lower, upper, result.solve_time_s)
     compiled.set_integrality(ints, False)
     compiled.set_bounds(ints, lower, upper)
     try:
@@ -435,6 +544,34 @@ def duals_around_plan(m: pyo.ConcreteModel, result: SolveResult) -> PlanDuals:
     finally:
         compiled.restore()
     return PlanDuals(lp.status, lp.solve_time_s, row_dual, compiled)
+
+
+def _duals_decomposed(
+    compiled: CompiledModel,
+    ints: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    solve_time_s: float,
+) -> PlanDuals:
+    """:func:`duals_around_plan` for a model solved by decomposition: the same window
+    LP, by the same blocks and master (:meth:`Decomposition.duals_in_window`)."""
+    t0 = time.perf_counter()
+    decomposition = compiled.decomposition
+    col_lower, col_upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    col_lower[ints], col_upper[ints] = lower, upper
+    before = decomposition.highs_time_s
+    try:
+        converged, _columns, row_dual = decomposition.duals_in_window(
+            col_lower, col_upper, deadline=t0 + max(solve_time_s * 4, 600.0)
+        )
+    except DecompositionFailed as exc:
+        logger.warning("the window LP of the decomposition failed: %s", exc)
+        return PlanDuals(SolveStatus.error, time.perf_counter() - t0)
+    highs_s = decomposition.highs_time_s - before
+    status = SolveStatus.optimal if converged else SolveStatus.time_limit
+    if not converged:
+        return PlanDuals(status, highs_s)
+    return PlanDuals(status, highs_s, row_dual * compiled.objective_scale, compiled)
 
 
 def _matches(compiled: CompiledModel, m: pyo.ConcreteModel) -> bool:
