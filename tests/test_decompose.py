@@ -8,6 +8,7 @@ the blocks and master are those of the whole model's LP around the plan.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 
@@ -37,14 +38,13 @@ def four_days(tmp_path_factory):
 
 
 def _decomposition(m, compiled) -> Decomposition:
-    lp = compiled.highs.getLp()
     d = Decomposition.of(
         compiled.matrix_csr,
         _operational_columns(compiled, m),
         compiled.integer,
         small_block_columns=0,
-        cost=np.asarray(lp.col_cost_),
-        offset=float(lp.offset_),
+        cost=compiled.cost,
+        offset=compiled.offset,
         col_lower=compiled.col_lower,
         col_upper=compiled.col_upper,
         row_lower=compiled.row_lower,
@@ -133,9 +133,8 @@ def test_the_decomposed_plan_is_the_whole_models_within_the_gap(four_days):
     assert (activity <= compiled.row_upper + tol * scale_rows).all()
     ints = compiled.integer_cols
     assert np.allclose(x[ints], np.round(x[ints]))
-    cost = np.asarray(compiled.highs.getLp().col_cost_)
-    offset = compiled.highs.getLp().offset_
-    assert offset + cost @ x == pytest.approx(outcome.objective, rel=1e-9)
+    lp = compiled.highs.getLp()
+    assert lp.offset_ + np.asarray(lp.col_cost_) @ x == pytest.approx(outcome.objective, rel=1e-9)
     d.close()
 
 
@@ -165,3 +164,55 @@ def test_solve_with_a_hint_decomposes_and_prices_the_targets_as_the_whole_model(
             assert mc["green_share_cny_per_mwh"][hub][year] == pytest.approx(
                 value, rel=1e-5, abs=1e-6
             )
+
+
+def test_a_released_solver_gets_the_model_back_with_its_bounds():
+    # After release_solver (a decomposed solve frees HiGHS's copy), the next use of
+    # `highs` hands the model over again: the same LP, the caller's bounds kept.
+    from tests.tiny import tiny_inputs
+
+    m = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
+    compiled = compile_model(m)
+    ints = compiled.integer_cols
+    compiled.set_integrality(ints, False)
+    compiled.set_bounds(ints[:1], compiled.col_lower[ints[:1]], compiled.col_lower[ints[:1]])
+    options = dict(time_limit_s=60, mip_gap=0.0, threads=1)
+    before = compiled.run(**options)
+    compiled.release_solver()
+    assert compiled._highs.getNumCol() == 0
+    after = compiled.run(**options)
+    assert after.status == before.status == SolveStatus.optimal
+    assert after.objective_cny == pytest.approx(before.objective_cny, rel=1e-12)
+    assert compiled.column_values()[ints[0]] == compiled.col_lower[ints[0]]
+    kinds = compiled.highs.getLp().integrality_  # relaxed before the release, still relaxed
+    assert all(kind == highspy.HighsVarType.kContinuous for kind in kinds)
+
+
+def _tiny_decomposition(**values):
+    from tests.tiny import tiny_inputs
+
+    inputs = tiny_inputs(sites=("a", "b", "c"), years=(2024, 2025), hours_per_day=4, **values)
+    m = build_model(inputs, FormulationOptions())
+    compiled = compile_model(m)
+    return Decomposition.of(
+        compiled.matrix_csr,
+        _operational_columns(compiled, m),
+        compiled.integer,
+        small_block_columns=0,
+        cost=compiled.cost,
+        offset=compiled.offset,
+        col_lower=compiled.col_lower,
+        col_upper=compiled.col_upper,
+        row_lower=compiled.row_lower,
+        row_upper=compiled.row_upper,
+        threads=1,
+    )
+
+
+def test_a_national_emission_cap_couples_the_sites_and_the_model_is_solved_whole():
+    # Without a cap: one block per site and year. A cap sums every site's hourly imports
+    # of a year in one row, so a year is one block, half the model: not decomposed.
+    free = _tiny_decomposition()
+    assert free is not None and len(free.blocks) == 3 * 2
+    free.close()
+    assert _tiny_decomposition(carbon_cap_tco2=1e9) is None

@@ -146,45 +146,31 @@ class CompiledModel:
         rhs = np.asarray(info.rhs, dtype=float).reshape(n_row)
         row_lower = np.where(sense <= 0, rhs, -math.inf)
         row_upper = np.where(sense >= 0, rhs, math.inf)
-        cost = info.c.toarray()[0] if n_col else np.zeros(0)
-        a = info.A.tocsc()
-        self.matrix_csr = a.tocsr()  # for evaluating rows (repairs) without HiGHS
+        a = info.A.tocsr()
+        self.matrix_csr = a  # for evaluating rows (repairs) without HiGHS
         self.row_sense = sense  # -1: lower bound, 0: equality, 1: upper bound (Pyomo's)
         self.row_lower = row_lower
         self.row_upper = row_upper
         self._column_of: dict[int, int] | None = None  # id(Pyomo variable) -> column
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.minimise = info.objectives[0].sense == pyo.minimize
+        # Objective coefficients and constant in the model's units (kept up to date by
+        # update): the model can be handed to HiGHS again after release_solver.
+        self.cost = info.c.toarray()[0] if n_col else np.zeros(0)
+        self.offset = float(np.asarray(info.c_offset).reshape(-1)[0])
+        self._highs = highspy.Highs()
+        self._highs.setOptionValue("output_flag", False)
         # Devex pricing in the dual simplex instead of HiGHS's default (steepest edge):
         # about the same number of iterations, each cheaper. LP relaxation of the
         # national model: 8 days 1.5 -> 1.1 s, 24 days 6.5 -> 4.9 s, 48 days 21.5 -> 13.8 s.
-        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)
-        objective = info.objectives[0]
-        status = self.highs.passModel(
-            n_col,
-            n_row,
-            a.nnz,
-            int(highspy.MatrixFormat.kColwise),
-            1 if objective.sense == pyo.minimize else -1,
-            float(np.asarray(info.c_offset).reshape(-1)[0]),
-            cost,
-            self.col_lower,
-            self.col_upper,
-            row_lower,
-            row_upper,
-            a.indptr.astype(np.int32),
-            a.indices.astype(np.int32),
-            a.data.astype(float),
-            self.integer.astype(np.int32),
-        )
-        if status == highspy.HighsStatus.kError:
-            raise RuntimeError("HiGHS rejected the compiled model")
+        self._highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+        self._released = False
         self.n_col, self.n_row = n_col, n_row
         # Bounds as the caller set them (set_bounds / restore); HiGHS holds these, except
         # on trust-region columns that still have their original bounds.
         self.lower_now = self.col_lower.copy()
         self.upper_now = self.col_upper.copy()
         self.trust: TrustRegion | None = None
+        self._pass_model()
         # The blocks and master of a decomposed solve (planner.solve.decompose), kept for
         # the LP around its plan; None when the model was solved whole.
         self.decomposition: Any = None
@@ -199,6 +185,38 @@ class CompiledModel:
             a.nnz,
             self.compile_time_s,
         )
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The HiGHS instance holding the model (handed the model again if released)."""
+        if self._released:
+            self._pass_model()
+        return self._highs
+
+    def release_solver(self) -> None:
+        """Free HiGHS's copy of the model (a solve by decomposition does not use it); the
+        next use of :attr:`highs` hands it over again, with the bounds and integrality
+        as they stand, and no basis."""
+        self._highs.clearModel()
+        self._released = True
+
+    def _pass_model(self) -> None:
+        a = self.matrix_csr.tocsc()
+        lower, upper = self.lower_now.copy(), self.upper_now.copy()
+        if self.trust is not None:
+            k = self.trust.position
+            free = (k >= 0) & self._original_bounds(np.arange(self.n_col))
+            lower[free], upper[free] = self.trust.lower[k[free]], self.trust.upper[k[free]]
+        status = self._highs.passModel(
+            self.n_col, self.n_row, a.nnz, int(highspy.MatrixFormat.kColwise),
+            1 if self.minimise else -1, self.offset, self.cost, lower, upper,
+            self.row_lower, self.row_upper, a.indptr.astype(np.int32),
+            a.indices.astype(np.int32), a.data.astype(float),
+            self._integer_now.astype(np.int32),
+        )  # fmt: skip
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the compiled model")
+        self._released = False
 
     # -- columns -------------------------------------------------------------------------
 
@@ -370,6 +388,7 @@ class CompiledModel:
         all_cols = np.arange(self.n_col, dtype=np.int32)
         h.changeColsCost(self.n_col, all_cols, cost)
         h.changeObjectiveOffset(obj_offset)
+        self.cost, self.offset = cost, obj_offset
         if new_rows:
             rows = np.fromiter(new_rows, np.int32, len(new_rows))
             h.changeRowsBounds(len(rows), rows, lower[rows], upper[rows])

@@ -178,16 +178,17 @@ def _solve_decomposed(
     decompose`), starting at the hinted build decisions; ``None`` when the model does not
     decompose or a block fails (the caller then solves it whole)."""
     t0 = time.perf_counter()
+    if not compiled.minimise:
+        return None
     step("decomposing the model into its site-year blocks")
     highs_before_s = compiled.highs_time_s
-    lp = compiled.highs.getLp()
     try:
         decomposition = Decomposition.of(
             compiled.matrix_csr,
             _operational_columns(compiled, m),
             compiled.integer,
-            cost=np.asarray(lp.col_cost_, dtype=float),
-            offset=float(lp.offset_),
+            cost=compiled.cost,
+            offset=compiled.offset,
             col_lower=compiled.col_lower,
             col_upper=compiled.col_upper,
             row_lower=compiled.row_lower,
@@ -197,9 +198,15 @@ def _solve_decomposed(
     except DecompositionFailed as exc:
         logger.warning("the model does not decompose (%s): solving it whole", exc)
         return None
-    del lp
     if decomposition is None:
+        logger.info("the model does not decompose into small blocks: solving it whole")
         return None
+    logger.info(
+        "decomposed: %d blocks, %d master columns (%.1f s)",
+        len(decomposition.blocks), len(decomposition.master_cols), time.perf_counter() - t0,
+    )  # fmt: skip
+    # The blocks and master hold the model now; HiGHS's whole copy comes back if needed.
+    compiled.release_solver()
     start = np.full(compiled.n_col, np.nan)
     cols, centre, _scale = _hint_columns(compiled, m, hint)
     start[cols] = centre
