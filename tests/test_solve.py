@@ -310,7 +310,7 @@ def test_a_full_year_model_takes_its_design_hint_from_representative_days(
 
 
 @pytest.mark.slow
-def test_a_full_year_run_is_boxed_around_the_8_day_plan_with_the_same_lp_optimum(
+def test_a_full_year_run_decomposes_from_the_8_day_plan_and_its_lp_optimum_is_unchanged(
     fixture_data, tmp_path, monkeypatch
 ):
     # The full-year run takes its design hint from the 8-day LP; the full-year LP
@@ -341,6 +341,11 @@ def test_a_full_year_run_is_boxed_around_the_8_day_plan_with_the_same_lp_optimum
     boxed = solve(build_model(full, options), relax_integers=True, design_hint=hints[0])
     assert boxed.status == plain.status == SolveStatus.optimal
     assert boxed.objective_cny == pytest.approx(plain.objective_cny, rel=1e-7)
+    # The MILP was solved by decomposition, within its gap of the LP bound.
+    assert "Benders" in run.summary["solver"]["message"]
+    gap = model.solver.mip_gap
+    assert plain.objective_cny * (1 - 1e-9) <= run.summary["objective_cny"]
+    assert run.summary["objective_cny"] <= plain.objective_cny / (1 - gap)
 
 
 def test_a_failing_design_hint_only_costs_the_head_start(monkeypatch, caplog):
