@@ -164,6 +164,14 @@ def test_solve_with_a_hint_decomposes_and_prices_the_targets_as_the_whole_model(
             assert mc["green_share_cny_per_mwh"][hub][year] == pytest.approx(
                 value, rel=1e-5, abs=1e-6
             )
+    # A new case on the same model (a sweep's reuse) drops the old case's blocks and
+    # cuts; the window LP is then the whole model's, handed to HiGHS again.
+    result.handle.update([])
+    assert result.handle.decomposition is None
+    again = marginal_costs(m, result)
+    assert again["status"] == SolveStatus.optimal
+    for year, value in mc_whole["total_compute_cny_per_eflops"].items():
+        assert again["total_compute_cny_per_eflops"][year] == pytest.approx(value, rel=1e-5)
 
 
 def test_a_released_solver_gets_the_model_back_with_its_bounds():

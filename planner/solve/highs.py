@@ -340,6 +340,9 @@ class CompiledModel:
             row gains or loses a bound; the model must then be compiled afresh. HiGHS is
             left unchanged.
         """
+        if self.decomposition is not None:  # its blocks and cuts are the old case's
+            self.decomposition.close()
+            self.decomposition = None
         m = self.model()
         if m is None:
             raise ShapeChanged("the Pyomo model is gone")
