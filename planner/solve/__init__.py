@@ -4,6 +4,8 @@
               (compile, run, bounds, integrality, basis, trust region); no planner names
 ``strategy``  how the MILP is solved (relaxation, a plan by diving, root, branch and bound)
               and the LP around the plan whose duals price the targets
+``decompose`` Benders decomposition of a block-angular model (the full year): site-year
+              blocks in parallel, a master of the build decisions; no planner names
 
 :func:`marginal_costs` puts the two sides together: the strategy's duals, read into the
 formulation's table of targets (:mod:`planner.formulation.marginals`).
