@@ -12,12 +12,12 @@ import highspy
 import numpy as np
 import pytest
 
-import planner.solve.decompose as decompose
+import planner.solve.decompose as decompose_module
 from planner.formulation.build import FormulationOptions, build_model
 from planner.solve import compile_model, design_values, marginal_costs, solve
 from planner.solve.decompose import Decomposition
 from planner.solve.highs import SolveStatus
-from planner.solve.strategy import _operational_columns
+from planner.solve.strategy import _operational_columns, decompose
 from tests.conftest import SHIPPED_DATA, write_model
 
 
@@ -38,19 +38,7 @@ def four_days(tmp_path_factory):
 
 
 def _decomposition(m, compiled) -> Decomposition:
-    d = Decomposition.of(
-        compiled.matrix_csr,
-        _operational_columns(compiled, m),
-        compiled.integer,
-        small_block_columns=0,
-        cost=compiled.cost,
-        offset=compiled.offset,
-        col_lower=compiled.col_lower,
-        col_upper=compiled.col_upper,
-        row_lower=compiled.row_lower,
-        row_upper=compiled.row_upper,
-        threads=2,
-    )
+    d = decompose(compiled, m, threads=2, small_block_columns=0)
     assert d is not None
     return d
 
@@ -142,7 +130,7 @@ def test_solve_with_a_hint_decomposes_and_prices_the_targets_as_the_whole_model(
     four_days, monkeypatch
 ):
     inputs, options, hint = four_days
-    monkeypatch.setattr(decompose, "_SMALL_BLOCK_COLUMNS", 0)
+    monkeypatch.setattr(decompose_module, "_SMALL_BLOCK_COLUMNS", 0)
     whole = build_model(inputs, options)
     plain = solve(whole, mip_gap=1e-3)
     m = build_model(inputs, options)
@@ -202,19 +190,7 @@ def _tiny_decomposition(**values):
     inputs = tiny_inputs(sites=("a", "b", "c"), years=(2024, 2025), hours_per_day=4, **values)
     m = build_model(inputs, FormulationOptions())
     compiled = compile_model(m)
-    return Decomposition.of(
-        compiled.matrix_csr,
-        _operational_columns(compiled, m),
-        compiled.integer,
-        small_block_columns=0,
-        cost=compiled.cost,
-        offset=compiled.offset,
-        col_lower=compiled.col_lower,
-        col_upper=compiled.col_upper,
-        row_lower=compiled.row_lower,
-        row_upper=compiled.row_upper,
-        threads=1,
-    )
+    return decompose(compiled, m, threads=1, small_block_columns=0)
 
 
 def test_a_national_emission_cap_couples_the_sites_and_the_model_is_solved_whole():

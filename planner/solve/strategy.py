@@ -183,18 +183,7 @@ def _solve_decomposed(
     step("decomposing the model into its site-year blocks")
     highs_before_s = compiled.highs_time_s
     try:
-        decomposition = Decomposition.of(
-            compiled.matrix_csr,
-            _operational_columns(compiled, m),
-            compiled.integer,
-            cost=compiled.cost,
-            offset=compiled.offset,
-            col_lower=compiled.col_lower,
-            col_upper=compiled.col_upper,
-            row_lower=compiled.row_lower,
-            row_upper=compiled.row_upper,
-            threads=_block_workers(),
-        )
+        decomposition = decompose(compiled, m, threads=_block_workers())
     except DecompositionFailed as exc:
         logger.warning("the model does not decompose (%s): solving it whole", exc)
         return None
@@ -229,6 +218,30 @@ def _solve_decomposed(
         SOLVER_NAME, SOLVER_VERSION, outcome.message,
     )  # fmt: skip
     return _finish(compiled, result, t0, highs_before_s, outcome.columns)
+
+
+def decompose(
+    compiled: CompiledModel,
+    m: pyo.ConcreteModel,
+    *,
+    threads: int,
+    small_block_columns: int | None = None,
+) -> Decomposition | None:
+    """The blocks and master of a compiled model (:meth:`Decomposition.of`), the hourly
+    columns those of the variables indexed by ``m.TIMESTEPS``."""
+    return Decomposition.of(
+        compiled.matrix_csr,
+        _operational_columns(compiled, m),
+        compiled.integer,
+        small_block_columns=small_block_columns,
+        cost=compiled.cost,
+        offset=compiled.offset,
+        col_lower=compiled.col_lower,
+        col_upper=compiled.col_upper,
+        row_lower=compiled.row_lower,
+        row_upper=compiled.row_upper,
+        threads=threads,
+    )
 
 
 def _block_workers() -> int:
