@@ -300,7 +300,9 @@ class Decomposition:
         h.changeColsBounds(nm, np.arange(nm, dtype=np.int32), lower, upper)
         h.setOptionValue("time_limit", h.getRunTime() + max(time_left, 0.1))
         t0 = time.perf_counter()
-        h.run()
+        # In a worker thread, as CompiledModel.run does, so that Ctrl-C reaches Python.
+        h.HandleKeyboardInterrupt = True
+        h.solve()
         self.highs_time_s += time.perf_counter() - t0
         status = h.getModelStatus()
         if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
