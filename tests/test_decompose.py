@@ -11,6 +11,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 import pytest
+from conftest import SHIPPED_DATA, write_model
 
 import planner.solve.decompose as decompose_module
 from planner.formulation.build import FormulationOptions, build_model
@@ -18,7 +19,6 @@ from planner.solve import compile_model, design_values, marginal_costs, solve
 from planner.solve.decompose import Decomposition
 from planner.solve.highs import SolveStatus
 from planner.solve.strategy import _operational_columns, decompose
-from tests.conftest import SHIPPED_DATA, write_model
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,7 @@ def test_solve_with_a_hint_decomposes_and_prices_the_targets_as_the_whole_model(
 def test_a_released_solver_gets_the_model_back_with_its_bounds():
     # After release_solver (a decomposed solve frees HiGHS's copy), the next use of
     # `highs` hands the model over again: the same LP, the caller's bounds kept.
-    from tests.tiny import tiny_inputs
+    from tiny import tiny_inputs
 
     m = build_model(tiny_inputs(years=(2024, 2025)), FormulationOptions())
     compiled = compile_model(m)
@@ -185,7 +185,7 @@ def test_a_released_solver_gets_the_model_back_with_its_bounds():
 
 
 def _tiny_decomposition(**values):
-    from tests.tiny import tiny_inputs
+    from tiny import tiny_inputs
 
     inputs = tiny_inputs(sites=("a", "b", "c"), years=(2024, 2025), hours_per_day=4, **values)
     m = build_model(inputs, FormulationOptions())
