@@ -708,6 +708,10 @@ def test_chinese_reads_as_chinese_in_the_page_parts() -> None:
     assert text.time_slices(line, "en") == line
     assert text.time_slices("full year", "zh") == "全年8760小时"
     assert text.solver_message("Optimal", "zh") == "已求得最优解"
+    benders = "Benders decomposition: 17 blocks, 255 cuts, gap 3.53e-05 between the plan and "
+    assert text.solver_message(benders + "the master's bound", "zh") == (
+        "Benders分解：17个子问题、255条割平面，方案与主问题下界之间的间隙为3.53e-05"
+    )
     # Every message planner's own solve strategy writes has its Chinese.
     import ast
 

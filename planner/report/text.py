@@ -233,6 +233,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "appendix.package": {"en": "Package", "zh": "软件包"},
     "appendix.version": {"en": "Version", "zh": "版本"},
     "timing.load": {"en": "load inputs", "zh": "读取输入"},
+    "timing.design_hint": {
+        "en": "start: builds on 8 representative days",
+        "zh": "起点：8个典型日的建设决策",
+    },
+    "timing.case_update": {"en": "set the case on the built model", "zh": "在已构建模型上设置算例"},
     "timing.build": {"en": "build model", "zh": "构建模型"},
     "timing.solve": {"en": "solve (total)", "zh": "求解（合计）"},
     "timing.highs": {"en": "HiGHS", "zh": "HiGHS"},
@@ -975,11 +980,24 @@ SOLVER_MESSAGES_ZH = {
 }
 
 
+# The full year's message (planner.solve.decompose), with its counts and gap.
+_BENDERS = (
+    r"Benders decomposition: (\d+) blocks, (\d+) cuts, gap (\S+) between the plan and "
+    r"the master's bound"
+)
+_BENDERS_ZH = r"Benders分解：\1个子问题、\2条割平面，方案与主问题下界之间的间隙为\3"
+
+
 def solver_message(message: str, lang: str) -> str:
     """HiGHS's own words, in Chinese when the message is a known one."""
+    import re
+
     if lang != "zh" or not message:
         return message
-    return SOLVER_MESSAGES_ZH.get(str(message).strip(), str(message))
+    message = str(message).strip()
+    if re.fullmatch(_BENDERS, message):
+        return re.sub(_BENDERS, _BENDERS_ZH, message)
+    return SOLVER_MESSAGES_ZH.get(message, message)
 
 
 def time_slices(line: str, lang: str) -> str:
