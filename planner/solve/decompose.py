@@ -94,7 +94,7 @@ class _Evaluation:
 @dataclass
 class Outcome:
     """A decomposed solve: the whole model's column values, objective and bound (in the
-    compiled model's objective units), the master's row duals for the window LP."""
+    compiled model's objective units), the master MIP rounds it took."""
 
     optimal: bool
     columns: np.ndarray | None
@@ -177,6 +177,7 @@ class Decomposition:
         self.n_cuts = 0
         self.highs_time_s = 0.0
         self.plan: np.ndarray | None = None  # the master columns of the last MIP plan
+        self._master_integral = False  # whether the master keeps its integers now
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
     # -- construction ------------------------------------------------------------------
@@ -311,15 +312,11 @@ class Decomposition:
         if info.primal_solution_status != 2:  # no feasible point (time limit)
             raise DecompositionFailed("the master stopped without a solution")
         x = np.asarray(h.getSolution().col_value)[:nm]
-        bound = info.mip_dual_bound if self._is_mip() else info.objective_function_value
-        if status != highspy.HighsModelStatus.kOptimal and not self._is_mip():
+        mip = self._master_integral
+        bound = info.mip_dual_bound if mip else info.objective_function_value
+        if status != highspy.HighsModelStatus.kOptimal and not mip:
             bound = -math.inf
         return x, info.objective_function_value, bound
-
-    def _is_mip(self) -> bool:
-        return bool(self._master_integral)
-
-    _master_integral = False
 
     def _set_master_integrality(self, integral: bool) -> None:
         cols = np.flatnonzero(self.master_integer).astype(np.int32)
