@@ -160,6 +160,10 @@ def test_solve_with_a_hint_decomposes_and_prices_the_targets_as_the_whole_model(
     assert again["status"] == SolveStatus.optimal
     for year, value in mc_whole["total_compute_cny_per_eflops"].items():
         assert again["total_compute_cny_per_eflops"][year] == pytest.approx(value, rel=1e-5)
+    # Solved again on the same compiled model, it is decomposed again from its last plan.
+    resolved = solve(m, mip_gap=1e-3, compiled=result.handle)
+    assert "Benders" in resolved.message and resolved.handle.decomposition is not None
+    assert resolved.objective_cny <= plain.bound / (1 - 1e-3) * (1 + 1e-9)
 
 
 def test_a_released_solver_gets_the_model_back_with_its_bounds():

@@ -174,6 +174,8 @@ class CompiledModel:
         # The blocks and master of a decomposed solve (planner.solve.decompose), kept for
         # the LP around its plan; None when the model was solved whole.
         self.decomposition: Any = None
+        # Whether it was solved by decomposition: a new case on it (update) is too.
+        self.decomposes = False
         self.highs_time_s = 0.0  # HiGHS's own time over every run of this model
         self._row_order: np.ndarray | None = None  # rows sorted by constraint id
         self._sorted_ids: np.ndarray | None = None
@@ -226,9 +228,11 @@ class CompiledModel:
 
     def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
         if len(cols):
-            kind = np.full(len(cols), 1 if integer else 0, dtype=np.uint8)
-            self.highs.changeColsIntegrality(len(cols), cols.astype(np.int32), kind)
             self._integer_now[cols] = integer
+            if self._released:  # HiGHS gets it with the model, when next used
+                return
+            kind = np.full(len(cols), 1 if integer else 0, dtype=np.uint8)
+            self._highs.changeColsIntegrality(len(cols), cols.astype(np.int32), kind)
 
     def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(cols):
@@ -244,6 +248,8 @@ class CompiledModel:
 
     def _push_bounds(self, cols: np.ndarray) -> None:
         """Hand HiGHS the bounds of ``cols``: the caller's, or the trust region's."""
+        if self._released:  # HiGHS gets them with the model, when next used
+            return
         lower, upper = self.lower_now[cols], self.upper_now[cols]
         if self.trust is not None:
             lower, upper = lower.copy(), upper.copy()
@@ -252,7 +258,7 @@ class CompiledModel:
             free = inside & self._original_bounds(cols)
             lower[free] = self.trust.lower[k[free]]
             upper[free] = self.trust.upper[k[free]]
-        self.highs.changeColsBounds(
+        self._highs.changeColsBounds(
             len(cols), cols.astype(np.int32), lower.astype(float), upper.astype(float)
         )
 
@@ -386,25 +392,26 @@ class CompiledModel:
                     upper[row] = rhs if sense >= 0 else math.inf
                     new_rows[row] = (cols, vals)
 
-        h = self.highs
-        basis = h.getBasis()
-        all_cols = np.arange(self.n_col, dtype=np.int32)
-        h.changeColsCost(self.n_col, all_cols, cost)
-        h.changeObjectiveOffset(obj_offset)
         self.cost, self.offset = cost, obj_offset
-        if new_rows:
-            rows = np.fromiter(new_rows, np.int32, len(new_rows))
-            h.changeRowsBounds(len(rows), rows, lower[rows], upper[rows])
         a = self.matrix_csr
-        for row, (cols, vals) in new_rows.items():
-            span = slice(a.indptr[row], a.indptr[row + 1])
-            old = dict(zip(a.indices[span].tolist(), a.data[span].tolist(), strict=True))
-            new = dict(zip(cols.tolist(), vals.tolist(), strict=True))
-            for col in old.keys() | new.keys():
-                if old.get(col, 0.0) != new.get(col, 0.0):
-                    h.changeCoeff(row, col, new.get(col, 0.0))
-        if basis.valid:
-            h.setBasis(basis)
+        if not self._released:  # else HiGHS gets the new numbers with the model
+            h = self._highs
+            basis = h.getBasis()
+            all_cols = np.arange(self.n_col, dtype=np.int32)
+            h.changeColsCost(self.n_col, all_cols, cost)
+            h.changeObjectiveOffset(obj_offset)
+            if new_rows:
+                rows = np.fromiter(new_rows, np.int32, len(new_rows))
+                h.changeRowsBounds(len(rows), rows, lower[rows], upper[rows])
+            for row, (cols, vals) in new_rows.items():
+                span = slice(a.indptr[row], a.indptr[row + 1])
+                old = dict(zip(a.indices[span].tolist(), a.data[span].tolist(), strict=True))
+                new = dict(zip(cols.tolist(), vals.tolist(), strict=True))
+                for col in old.keys() | new.keys():
+                    if old.get(col, 0.0) != new.get(col, 0.0):
+                        h.changeCoeff(row, col, new.get(col, 0.0))
+            if basis.valid:
+                h.setBasis(basis)
         self.row_lower, self.row_upper = lower, upper
         self.matrix_csr = _replace_rows(a, new_rows)
 

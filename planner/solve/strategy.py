@@ -114,6 +114,10 @@ def solve(
             raise ValueError("the compiled model is not this Pyomo model's")
         compiled.clear_trust_region()
         compiled.restore()
+        if compiled.decomposes and design_hint is None:
+            # A new case on a model solved by decomposition (a sweep's reuse): decompose
+            # again, from the last case's plan (the model's values now).
+            design_hint = design_values(m)
     highs_before_s = compiled.highs_time_s
     options = dict(mip_gap=mip_gap, threads=threads, log=log)
     if design_hint and not relax_integers:
@@ -208,6 +212,7 @@ def _solve_decomposed(
         decomposition.close()
         return None
     compiled.decomposition = decomposition
+    compiled.decomposes = True
     scale = compiled.objective_scale
     objective = outcome.objective * scale
     bound = outcome.bound * scale
