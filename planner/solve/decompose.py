@@ -385,13 +385,13 @@ class Decomposition:
         mip_gap: float,
         deadline: float,
         on_iteration: Callable[[str], None] | None = None,
-        target_gap: float | None = None,
     ) -> Outcome:
         """The model with its integers: LP cuts first, then master MIP and blocks in turn
         until the best plan is within ``mip_gap`` of the master's dual bound."""
         t0 = time.perf_counter()
         lower, upper = self.col_lower[self.master_cols], self.col_upper[self.master_cols]
-        target = max(mip_gap / 10 if target_gap is None else target_gap, _GAP_FLOOR)
+        # Aim at a tenth of the gap (the rounds past the gap are cheap), stop at the gap.
+        target = max(mip_gap / 10, _GAP_FLOOR)
         self.solve_lp(start, lower, upper, tolerance=target / 10, deadline=deadline,
                       on_iteration=on_iteration)  # fmt: skip
         self._set_master_integrality(True)
