@@ -390,7 +390,7 @@ class Decomposition:
         until the best plan is within ``mip_gap`` of the master's dual bound."""
         t0 = time.perf_counter()
         lower, upper = self.col_lower[self.master_cols], self.col_upper[self.master_cols]
-        # Aim at a tenth of the gap (the rounds past the gap are cheap), stop at the gap.
+        # Aim at a tenth of the gap; within the gap, stop after _MIP_ROUNDS_PAST_GAP rounds.
         target = max(mip_gap / 10, _GAP_FLOOR)
         self.solve_lp(start, lower, upper, tolerance=target / 10, deadline=deadline,
                       on_iteration=on_iteration)  # fmt: skip
